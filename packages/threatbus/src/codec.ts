@@ -1,0 +1,118 @@
+/**
+ * JSON encoding of bus messages (core.md §7, §10): what the RabbitMQ backbone
+ * puts in AMQP bodies and the zmq app protocol puts in frames. Encoding writes
+ * the original's bytes; decoding accepts any key order and whitespace and
+ * reports what is wrong, with a property path.
+ */
+import { pythonJsonStringify } from './pyjson';
+import { orderStixProperties } from './stix/serialize';
+import { parseStixObject, describe } from './stix/parse';
+import { StixValidationError } from './stix/errors';
+import { MessageType } from './messages';
+import type { Message, SnapshotEnvelope, SnapshotRequest } from './messages';
+
+/** A message off the wire could not be decoded. `path` points at the offending property (`body.created`). */
+export class MessageDecodeError extends Error {
+  override readonly name = 'MessageDecodeError';
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(path ? `${path}: ${problem}` : problem);
+  }
+}
+
+/** Encode any bus message as the original did. */
+export function encodeMessage(message: Message): string {
+  switch (message.type) {
+    case 'indicator':
+    case 'sighting':
+      return pythonJsonStringify(orderStixProperties(message));
+    case 'snapshotrequest':
+      return pythonJsonStringify({
+        type: 'snapshotrequest',
+        snapshot_type: message.snapshot_type,
+        snapshot_id: message.snapshot_id,
+        snapshot: Math.trunc(message.snapshot),
+      });
+    case 'snapshotenvelope':
+      return pythonJsonStringify({
+        type: 'snapshotenvelope',
+        snapshot_type: message.snapshot_type,
+        snapshot_id: message.snapshot_id,
+        body: orderStixProperties(message.body),
+      });
+  }
+}
+
+/** Parse JSON text; a syntax error becomes a MessageDecodeError. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new MessageDecodeError('', `malformed JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Decode JSON text into a validated message. */
+export function decodeMessage(text: string): Message {
+  return toMessage(parseJson(text));
+}
+
+/** Validate a parsed JSON value as a bus message, dispatching on its `type`. */
+export function toMessage(value: unknown): Message {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new MessageDecodeError('', `expected a JSON object, got ${describe(value)}`);
+  }
+  const type = (value as Record<string, unknown>).type;
+  switch (type) {
+    case 'indicator':
+    case 'sighting':
+      return stix(value, '');
+    case 'snapshotrequest':
+      return toSnapshotRequest(value as Record<string, unknown>);
+    case 'snapshotenvelope':
+      return toSnapshotEnvelope(value as Record<string, unknown>);
+    default:
+      throw new MessageDecodeError('type', `unknown message type ${describe(type)}; expected indicator, sighting, snapshotrequest or snapshotenvelope`);
+  }
+}
+
+function stix(value: unknown, prefix: string) {
+  try {
+    return parseStixObject(value);
+  } catch (e) {
+    if (e instanceof StixValidationError) throw new MessageDecodeError(prefix + e.property, e.problem);
+    throw e;
+  }
+}
+
+function snapshotType(v: unknown): MessageType {
+  if (v === MessageType.INDICATOR || v === MessageType.SIGHTING) return v;
+  throw new MessageDecodeError('snapshot_type', `must be 1 (indicator) or 2 (sighting), got ${describe(v)}`);
+}
+
+function snapshotId(v: unknown): string {
+  if (typeof v === 'string' && v.length > 0) return v;
+  throw new MessageDecodeError('snapshot_id', `must be a non-empty string, got ${describe(v)}`);
+}
+
+function toSnapshotRequest(o: Record<string, unknown>): SnapshotRequest {
+  const seconds = o.snapshot;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds)) {
+    throw new MessageDecodeError('snapshot', `must be a number of seconds, got ${describe(seconds)}`);
+  }
+  return { type: 'snapshotrequest', snapshot_type: snapshotType(o.snapshot_type), snapshot_id: snapshotId(o.snapshot_id), snapshot: Math.trunc(seconds) };
+}
+
+function toSnapshotEnvelope(o: Record<string, unknown>): SnapshotEnvelope {
+  const type = snapshotType(o.snapshot_type);
+  const id = snapshotId(o.snapshot_id);
+  if (o.body === undefined) throw new MessageDecodeError('body', 'required property is missing');
+  const body = stix(o.body, 'body.');
+  const expected = type === MessageType.INDICATOR ? 'indicator' : 'sighting';
+  if (body.type !== expected) {
+    throw new MessageDecodeError('body.type', `snapshot_type ${type} needs a ${expected}, got ${describe(body.type)}`);
+  }
+  return { type: 'snapshotenvelope', snapshot_type: type, snapshot_id: id, body };
+}

@@ -1,0 +1,39 @@
+/** JSON schema of the core's part of the config (core.md §3.1). Plugin sections have their own schemas. */
+import { LOG_LEVEL_NAMES } from '../logging';
+import type { JsonSchema } from '../plugin';
+
+const level = { type: 'string', enum: LOG_LEVEL_NAMES, default: 'INFO' };
+
+export const coreConfigSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['plugins'],
+  properties: {
+    logging: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        console: { type: 'boolean', default: true },
+        console_verbosity: level,
+        file: { type: 'boolean', default: false },
+        file_verbosity: level,
+        // The original documented this default but never applied it (core.md §3.1); we apply it.
+        filename: { type: 'string', minLength: 1, default: 'threatbus.log' },
+        format: { type: 'string', enum: ['text', 'json'], default: 'text' },
+      },
+    },
+    plugins: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['apps'],
+      properties: {
+        backbones: { type: ['object', 'null'], default: {} },
+        apps: { type: ['object', 'null'] },
+      },
+    },
+  },
+};
+
+/** Top-level keys the environment may override (THREATBUS_<KEY>__...). */
+export const TOP_LEVEL_KEYS = ['logging', 'plugins'];

@@ -1,0 +1,134 @@
+/**
+ * The plugin contract. A plugin package (`threatbus-<something>`) declares
+ * itself in its package.json:
+ *
+ *     "threatbus": { "kind": "app", "name": "misp" }
+ *
+ * and its main module exports a definition as `default` (or `plugin`):
+ *
+ *     export default defineAppPlugin({ name: 'misp', configSchema, create: (ctx) => new MispApp(ctx) });
+ *
+ * `name` is the key of the plugin's section in the config
+ * (`plugins.apps.misp`). The core validates that section against
+ * `configSchema` (JSON schema, defaults filled in) before `create` is called,
+ * so `ctx.config` is typed and trustworthy.
+ *
+ * Plugins use only what the context gives them: the bus (publish, subscribe,
+ * unsubscribe), a logger carrying their name, and their config.
+ */
+import type { Logger } from './logging';
+import type { Message, SnapshotRequest } from './messages';
+import type { Subscriber } from './queue';
+import type { Indicator, Sighting } from './stix/types';
+
+/** A JSON schema object (draft-07, as ajv takes it). */
+export type JsonSchema = Record<string, unknown>;
+
+export type PluginKind = 'app' | 'backbone';
+
+interface PluginDefinitionBase {
+  /** Config key under `plugins.apps` / `plugins.backbones`. */
+  name: string;
+  /** Schema of the plugin's config section; `default` keywords are applied. Absent: any mapping. */
+  configSchema?: JsonSchema;
+  /** Config keys (dotted, relative to the plugin's section) masked by `--print-config`, in addition to any key named like a password, secret, token or key. */
+  secrets?: string[];
+}
+
+export interface PluginContext<C> {
+  /** The plugin's config section, validated, with defaults. */
+  config: C;
+  logger: Logger;
+}
+
+// ---------------------------------------------------------------- apps
+
+export interface SubscribeOptions {
+  /** Ask apps that hold history for the last N seconds of messages on this topic (core.md §8). 0 or absent: none. */
+  snapshotSeconds?: number;
+}
+
+export interface SubscribeResult {
+  /** Set when a snapshot was requested; envelopes carrying this id reach only this subscriber. */
+  snapshotId?: string;
+}
+
+/** The bus as an app sees it. */
+export interface AppBus {
+  /**
+   * Put a message on the bus. Resolves once the backbone has accepted it
+   * (in-memory: handed to local subscribers; RabbitMQ: confirmed by the
+   * broker). Rejects when the backbone cannot take it.
+   */
+  publish(message: Message): Promise<void>;
+  /** Deliver messages whose routing topic starts with `topic` to `subscriber`. */
+  subscribe(topic: string, subscriber: Subscriber, options?: SubscribeOptions): SubscribeResult;
+  /** Remove exactly the registration made by `subscribe(topic, subscriber)`. */
+  unsubscribe(topic: string, subscriber: Subscriber): void;
+}
+
+/** How an app answers a snapshot request. */
+export interface SnapshotReply {
+  /** The local subscriber that asked, when it lives in this bus process; an app forwarding requests to its own clients must skip it. */
+  readonly requester?: Subscriber;
+  /** Send one historic indicator or sighting to the requester (wrapped in a SnapshotEnvelope). */
+  send(body: Indicator | Sighting): Promise<void>;
+}
+
+export interface AppContext<C> extends PluginContext<C> {
+  bus: AppBus;
+}
+
+export interface AppPlugin {
+  /** Connect, bind, start workers. Resolve when running; reject to abort the bus start. */
+  start(): Promise<void>;
+  /** Stop workers and release sockets. Must not throw for a plugin that never started. */
+  stop(): Promise<void>;
+  /** Optional: answer a snapshot request with historic data. Errors are logged by the core, never fatal. */
+  snapshot?(request: SnapshotRequest, reply: SnapshotReply): Promise<void>;
+}
+
+export interface AppPluginDefinition<C = Record<string, unknown>> extends PluginDefinitionBase {
+  kind: 'app';
+  create(ctx: AppContext<C>): AppPlugin;
+}
+
+// ----------------------------------------------------------- backbones
+
+export interface BackboneContext<C> extends PluginContext<C> {
+  /**
+   * Hand a message that arrived through this backbone to the local
+   * subscribers. Synchronous: when it returns, every matching subscriber has
+   * it, so a backbone may acknowledge the message upstream.
+   */
+  deliver(message: Message): void;
+}
+
+export interface BackbonePlugin {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Move a message to every bus instance on this backbone (including this one, through `deliver`). */
+  publish(message: Message): Promise<void>;
+}
+
+export interface BackbonePluginDefinition<C = Record<string, unknown>> extends PluginDefinitionBase {
+  kind: 'backbone';
+  create(ctx: BackboneContext<C>): BackbonePlugin;
+}
+
+export type PluginDefinition = AppPluginDefinition<never> | BackbonePluginDefinition<never>;
+
+/** Identity helpers that give plugin authors type inference for `ctx.config`. */
+export function defineAppPlugin<C>(def: Omit<AppPluginDefinition<C>, 'kind'>): AppPluginDefinition<C> {
+  return { kind: 'app', ...def };
+}
+
+export function defineBackbonePlugin<C>(def: Omit<BackbonePluginDefinition<C>, 'kind'>): BackbonePluginDefinition<C> {
+  return { kind: 'backbone', ...def };
+}
+
+/** The `threatbus` field of a plugin package's package.json. */
+export interface PluginManifest {
+  kind: PluginKind;
+  name: string;
+}

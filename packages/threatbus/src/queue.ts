@@ -1,0 +1,101 @@
+/**
+ * A bounded FIFO queue of messages, the usual subscriber of a plugin.
+ *
+ * The bus never blocks a producer on a slow consumer: one stalled app must not
+ * stop indicators reaching every other app. Instead each queue is bounded;
+ * when it is full the oldest message is dropped (the newest state of an IoC is
+ * the one worth keeping), counted in `dropped`, and reported through
+ * `onOverflow` (the bus logs it, rate-limited).
+ */
+import type { Message } from './messages';
+
+/** Anything that accepts delivered messages. Called synchronously by the router; must not throw. */
+export interface Subscriber {
+  push(message: Message): void;
+}
+
+export interface MessageQueueOptions {
+  /** Most messages held before the oldest is dropped. Default 100 000. */
+  capacity?: number;
+  /** Called once per dropped message with the running total. */
+  onOverflow?: (dropped: number) => void;
+}
+
+export const DEFAULT_QUEUE_CAPACITY = 100_000;
+
+export class MessageQueue<T = Message> implements AsyncIterable<T> {
+  readonly capacity: number;
+  /** Messages dropped because the queue was full. */
+  dropped = 0;
+  private items: (T | undefined)[] = [];
+  private head = 0;
+  private waiters: ((r: IteratorResult<T>) => void)[] = [];
+  private closed = false;
+  private readonly onOverflow?: (dropped: number) => void;
+
+  constructor(options: MessageQueueOptions = {}) {
+    this.capacity = options.capacity ?? DEFAULT_QUEUE_CAPACITY;
+    if (!(this.capacity > 0)) throw new RangeError('queue capacity must be positive');
+    this.onOverflow = options.onOverflow;
+  }
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  push(item: T): void {
+    if (this.closed) return;
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      waiter({ value: item, done: false });
+      return;
+    }
+    if (this.size >= this.capacity) {
+      this.shift();
+      this.dropped++;
+      this.onOverflow?.(this.dropped);
+    }
+    this.items.push(item);
+  }
+
+  /** Take the next item without waiting, or undefined when empty. */
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head++] = undefined;
+    // Compact now and then instead of Array#shift, which is O(n) per call.
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  /** Wait for the next item; resolves `done` once the queue is closed and drained. */
+  next(): Promise<IteratorResult<T>> {
+    if (this.size > 0) return Promise.resolve({ value: this.shift() as T, done: false });
+    if (this.closed) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Stop accepting items; waiting consumers finish once the rest is drained. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const w of this.waiters.splice(0)) w({ value: undefined, done: true });
+  }
+
+  /** Drop everything queued. */
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return { next: () => this.next(), return: async () => { this.close(); return { value: undefined, done: true }; } };
+  }
+}

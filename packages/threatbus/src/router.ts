@@ -1,0 +1,75 @@
+/**
+ * The subscription registry: topic string → subscribers, with the original's
+ * prefix rule (backbones.md §1): a subscriber of `T` gets every message whose
+ * routing topic starts with `T` as a character string.
+ *
+ * One deliberate change (quirks.md B1): a subscriber registered under several
+ * matching topics (`stix2` and `stix2/indicator`) gets each message once, not
+ * once per registration.
+ *
+ * It lives in the core, not in the backbones, so every backbone shares one
+ * routing rule: a backbone moves messages, the router hands them out.
+ */
+import { routingTopic } from './messages';
+import type { Message } from './messages';
+import type { Subscriber } from './queue';
+
+export class TopicRouter {
+  private readonly byTopic = new Map<string, Set<Subscriber>>();
+  /** Resolved subscriber lists per routing topic; cleared on any change. Routing topics are few. */
+  private readonly cache = new Map<string, Subscriber[]>();
+
+  /** `onSubscriberError` hears of a subscriber that threw; the others still get the message. */
+  constructor(private readonly onSubscriberError: (error: unknown, message: Message) => void = () => {}) {}
+
+  subscribe(topic: string, subscriber: Subscriber): void {
+    let set = this.byTopic.get(topic);
+    if (!set) this.byTopic.set(topic, (set = new Set()));
+    set.add(subscriber);
+    this.cache.clear();
+  }
+
+  /** Remove exactly the registration of `subscriber` under `topic`. Returns whether there was one. */
+  unsubscribe(topic: string, subscriber: Subscriber): boolean {
+    const set = this.byTopic.get(topic);
+    if (!set || !set.delete(subscriber)) return false;
+    if (set.size === 0) this.byTopic.delete(topic);
+    this.cache.clear();
+    return true;
+  }
+
+  /** Remove every registration of `subscriber`. */
+  unsubscribeAll(subscriber: Subscriber): void {
+    for (const topic of [...this.byTopic.keys()]) this.unsubscribe(topic, subscriber);
+  }
+
+  /** The subscribers that receive a message with routing topic `topic`, each once. */
+  subscribersOf(topic: string): Subscriber[] {
+    let list = this.cache.get(topic);
+    if (!list) {
+      const unique = new Set<Subscriber>();
+      for (const [t, set] of this.byTopic) if (topic.startsWith(t)) for (const s of set) unique.add(s);
+      list = [...unique];
+      this.cache.set(topic, list);
+    }
+    return list;
+  }
+
+  /** Hand `message` to every matching subscriber. Returns how many got it. */
+  deliver(message: Message): number {
+    const list = this.subscribersOf(routingTopic(message));
+    for (const s of list) {
+      try {
+        s.push(message);
+      } catch (e) {
+        this.onSubscriberError(e, message);
+      }
+    }
+    return list.length;
+  }
+
+  /** Registered topics with their subscriber counts (for diagnostics). */
+  topics(): Map<string, number> {
+    return new Map([...this.byTopic].map(([t, s]) => [t, s.size]));
+  }
+}

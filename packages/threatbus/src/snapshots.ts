@@ -1,0 +1,101 @@
+/**
+ * The snapshot protocol (core.md §8): a subscriber asks for the last N
+ * seconds; the bus publishes one SnapshotRequest per message type the topic
+ * covers; every app with a `snapshot` hook (on every bus instance sharing the
+ * backbone) answers with envelopes; envelopes reach only the requester, as
+ * plain indicators and sightings.
+ *
+ * Changes from the original: requester entries are dropped when the
+ * subscriber unsubscribes (the original kept them forever), a failing app
+ * hook is logged and does not stop the others (quirks.md C2), and envelopes
+ * for ids of other instances are normal with a shared backbone, so they are
+ * ignored at debug level.
+ */
+import { randomUUID } from 'node:crypto';
+import { createSnapshotEnvelope, createSnapshotRequest, messageTypeName, snapshotTypesForTopic, MessageType, Topic } from './messages';
+import type { Message, SnapshotEnvelope, SnapshotRequest } from './messages';
+import type { Logger } from './logging';
+import type { AppPlugin } from './plugin';
+import type { Subscriber } from './queue';
+import type { Indicator, Sighting } from './stix/types';
+
+export interface SnapshotApp {
+  name: string;
+  plugin: AppPlugin;
+}
+
+export class SnapshotCoordinator implements Subscriber {
+  /** snapshot id → the local subscriber that asked. */
+  private readonly requesters = new Map<string, Subscriber>();
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly publish: (m: Message) => Promise<void>,
+    private readonly apps: () => SnapshotApp[],
+  ) {}
+
+  /** Topics the coordinator must be subscribed to. */
+  static readonly topics = [Topic.SNAPSHOT_REQUEST, Topic.SNAPSHOT_ENVELOPE];
+
+  /** Start a snapshot for a new subscription; returns its id (also when the topic covers no type, as the original). */
+  request(topic: string, subscriber: Subscriber, seconds: number): string {
+    const id = randomUUID();
+    const types = snapshotTypesForTopic(topic);
+    if (types.length === 0) {
+      this.logger.warn('Snapshot requested for a topic that names no message type; nothing will be sent', { topic });
+      return id;
+    }
+    this.requesters.set(id, subscriber);
+    for (const t of types) {
+      this.logger.info(`Requesting snapshot from all plugins for message type ${messageTypeName(t)} and time delta ${seconds}s`, { snapshot_id: id });
+      this.publish(createSnapshotRequest(t, id, seconds)).catch((e) =>
+        this.logger.error('Could not publish snapshot request', { snapshot_id: id, error: e }),
+      );
+    }
+    return id;
+  }
+
+  /** Forget the requests of a subscriber that went away. */
+  forget(subscriber: Subscriber): void {
+    for (const [id, s] of this.requesters) if (s === subscriber) this.requesters.delete(id);
+  }
+
+  push(message: Message): void {
+    if (message.type === 'snapshotrequest') this.answer(message);
+    else if (message.type === 'snapshotenvelope') this.route(message);
+  }
+
+  private answer(request: SnapshotRequest): void {
+    this.logger.debug('Received SnapshotRequest', { snapshot_id: request.snapshot_id, snapshot_type: request.snapshot_type, seconds: request.snapshot });
+    const requester = this.requesters.get(request.snapshot_id);
+    for (const { name, plugin } of this.apps()) {
+      if (!plugin.snapshot) continue;
+      const send = (body: Indicator | Sighting): Promise<void> => {
+        const expected = request.snapshot_type === MessageType.INDICATOR ? 'indicator' : 'sighting';
+        if (body.type !== expected) return Promise.reject(new TypeError(`snapshot ${request.snapshot_id} wants ${expected}s, got a ${body.type}`));
+        return this.publish(createSnapshotEnvelope(request.snapshot_type, request.snapshot_id, body));
+      };
+      const task = plugin
+        .snapshot(request, { requester, send })
+        .catch((e) => this.logger.error(`App '${name}' failed to answer a snapshot request`, { snapshot_id: request.snapshot_id, error: e }))
+        .finally(() => this.inFlight.delete(task));
+      this.inFlight.add(task);
+    }
+  }
+
+  private route(envelope: SnapshotEnvelope): void {
+    const requester = this.requesters.get(envelope.snapshot_id);
+    if (!requester) {
+      // Another bus instance's snapshot (shared backbone), or one whose subscriber left.
+      this.logger.debug('Ignoring SnapshotEnvelope for a snapshot this instance did not request', { snapshot_id: envelope.snapshot_id });
+      return;
+    }
+    requester.push(envelope.body);
+  }
+
+  /** Wait for snapshot hooks still running (used on shutdown). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+}

@@ -1,0 +1,11 @@
+/** A STIX object failed validation. `property` names the offending property path, e.g. `created` or `external_references[0].source_name`. */
+export class StixValidationError extends Error {
+  override readonly name = 'StixValidationError';
+  constructor(
+    readonly property: string,
+    readonly problem: string,
+    readonly objectId?: string,
+  ) {
+    super(`${objectId ? objectId + ': ' : ''}${property}: ${problem}`);
+  }
+}

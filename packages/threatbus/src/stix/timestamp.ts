@@ -1,0 +1,43 @@
+/**
+ * STIX timestamps: RFC 3339, UTC, trailing `Z` (core.md §10.3).
+ *
+ * JavaScript dates carry milliseconds only, so timestamps are handled as
+ * strings: parsing validates and normalises, formatting produces the
+ * millisecond-minimum form that STIX 2.1 requires for created/modified.
+ */
+
+const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?Z$/;
+
+/** True when `value` is an RFC 3339 UTC timestamp with a valid calendar date. */
+export function isStixTimestamp(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const m = TIMESTAMP_RE.exec(value);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) return false;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return day <= daysInMonth;
+}
+
+/** Milliseconds since the epoch of a STIX timestamp (sub-millisecond digits are truncated). */
+export function parseStixTimestamp(value: string): number {
+  if (!isStixTimestamp(value)) throw new RangeError(`not a STIX timestamp: ${JSON.stringify(value)}`);
+  return Date.parse(value.replace(/(\.\d{3})\d+Z$/, '$1Z'));
+}
+
+/** `2021-05-04T15:15:58.300Z` form (millisecond-minimum, as STIX 2.1 requires for created/modified). */
+export function formatStixTimestamp(date: Date | number): string {
+  const d = typeof date === 'number' ? new Date(date) : date;
+  if (Number.isNaN(d.getTime())) throw new RangeError('invalid date');
+  return d.toISOString();
+}
+
+/** The current time as a STIX timestamp. */
+export function nowStixTimestamp(): string {
+  return new Date().toISOString();
+}
+
+/** Unix seconds (possibly fractional) → STIX timestamp, always UTC (quirk C7 of the original fixed). */
+export function unixSecondsToStixTimestamp(seconds: number): string {
+  return formatStixTimestamp(Math.round(seconds * 1000));
+}
