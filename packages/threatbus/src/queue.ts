@@ -8,6 +8,7 @@
  * `onOverflow` (the bus logs it, rate-limited).
  */
 import type { Message } from './messages';
+import type { Logger } from './logging';
 
 /** Anything that accepts delivered messages. Called synchronously by the router; must not throw. */
 export interface Subscriber {
@@ -98,4 +99,19 @@ export class MessageQueue<T = Message> implements AsyncIterable<T> {
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return { next: () => this.next(), return: async () => { this.close(); return { value: undefined, done: true }; } };
   }
+}
+
+/**
+ * An `onOverflow` callback that logs a warning at most every `intervalMs`
+ * with the number dropped so far, so a stalled subscriber is visible without
+ * flooding the log.
+ */
+export function warnOnOverflow(logger: Logger, subscriber: string, intervalMs = 10_000): (dropped: number) => void {
+  let last = 0;
+  return (dropped) => {
+    const now = Date.now();
+    if (now - last < intervalMs) return;
+    last = now;
+    logger.warn('Subscriber queue full, dropping the oldest messages', { subscriber, dropped_total: dropped });
+  };
 }

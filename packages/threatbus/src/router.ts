@@ -68,6 +68,12 @@ export class TopicRouter {
     return list.length;
   }
 
+  /** Whether `subscriber` has any registration left. */
+  isSubscribed(subscriber: Subscriber): boolean {
+    for (const set of this.byTopic.values()) if (set.has(subscriber)) return true;
+    return false;
+  }
+
   /** Registered topics with their subscriber counts (for diagnostics). */
   topics(): Map<string, number> {
     return new Map([...this.byTopic].map(([t, s]) => [t, s.size]));

@@ -1,0 +1,7 @@
+export { loadRawConfig, parseConfigYaml, findConfigFile, DEFAULT_CONFIG_NAMES } from './load';
+export type { RawConfig, LoadOptions } from './load';
+export { ConfigError, formatProblem, validateAgainst } from './validate';
+export type { ConfigProblem } from './validate';
+export { applyEnvOverrides, parseEnvValue, ENV_PREFIX } from './env';
+export { maskSecrets, MASK } from './mask';
+export { coreConfigSchema } from './schema';

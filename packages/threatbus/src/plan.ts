@@ -1,0 +1,140 @@
+/**
+ * Turning a raw config into a plan: which plugins to load (configured and
+ * installed), the validated config of the core and of every plugin, and every
+ * problem at once. `threatbus --check` prints a plan; `ThreatBus` runs one.
+ */
+import { dirname } from 'node:path';
+import { coreConfigSchema } from './config/schema';
+import { ConfigError, validateAgainst } from './config/validate';
+import type { ConfigProblem } from './config/validate';
+import type { RawConfig } from './config/load';
+import { discoverPlugins, loadPlugin, pluginKey, suggestedPackage } from './discovery';
+import type { InstalledPlugin } from './discovery';
+import { inmemBackbone } from './backbones/inmem';
+import { normalizeLogLevel } from './logging';
+import type { LoggingConfig } from './logging';
+import type { AppPluginDefinition, BackbonePluginDefinition, PluginDefinition, PluginKind } from './plugin';
+
+export interface ThreatBusConfig {
+  logging: LoggingConfig;
+  plugins: { backbones: Record<string, unknown>; apps: Record<string, unknown> };
+}
+
+export interface PlannedPlugin<D> {
+  name: string;
+  definition: D;
+  /** Validated section with defaults. */
+  config: Record<string, unknown>;
+  /** Where it came from: an npm package, or built into the core / passed in. */
+  origin: string;
+}
+
+export interface BusPlan {
+  config: ThreatBusConfig;
+  file?: string;
+  backbones: PlannedPlugin<BackbonePluginDefinition<never>>[];
+  apps: PlannedPlugin<AppPluginDefinition<never>>[];
+  /** Installed plugins the config does not name (logged at info). */
+  unconfigured: InstalledPlugin[];
+  /** True when no backbone was configured and the in-memory one is used. */
+  defaultBackbone: boolean;
+  /** Dotted config paths plugins declared secret. */
+  secrets: Set<string>;
+  /** Warnings that do not stop the bus. */
+  warnings: string[];
+}
+
+export interface PlanOptions {
+  /** Definitions given directly (embedding, tests); they win over discovered packages of the same kind and name. */
+  plugins?: PluginDefinition[];
+  /** Directories whose node_modules are searched; default: the working directory and the core's own location. `false`: no discovery. */
+  searchRoots?: string[] | false;
+}
+
+const CORE_DIR = dirname(__dirname);
+
+export function planBus(raw: RawConfig, options: PlanOptions = {}): BusPlan {
+  const data = raw.data;
+  const sourceOf = (path: string): string | undefined => {
+    for (const [p, variable] of raw.envOrigins) if (path === p || path.startsWith(p + '.')) return `env ${variable}`;
+    return raw.file ? raw.file.split(/[\\/]/).pop() : undefined;
+  };
+  normalizeLevels(data);
+  const problems: ConfigProblem[] = validateAgainst(coreConfigSchema, data, [], sourceOf);
+  const plugins = (data.plugins ?? {}) as Record<string, unknown>;
+  const sections = {
+    backbone: asSection(plugins.backbones),
+    app: asSection(plugins.apps),
+  };
+  plugins.backbones = sections.backbone;
+  plugins.apps = sections.app;
+
+  const roots = options.searchRoots === false ? [] : options.searchRoots ?? [process.cwd(), CORE_DIR];
+  const installed = discoverPlugins(roots);
+  const given = new Map((options.plugins ?? []).map((d) => [pluginKey(d.kind, d.name), d]));
+  given.set(pluginKey('backbone', 'inmem'), given.get(pluginKey('backbone', 'inmem')) ?? inmemBackbone);
+
+  const warnings: string[] = [];
+  const secrets = new Set<string>();
+  const defaultBackbone = Object.keys(sections.backbone).length === 0;
+  if (defaultBackbone) sections.backbone.inmem = {};
+  if (Object.keys(sections.backbone).length > 1) {
+    warnings.push(`several backbones configured (${Object.keys(sections.backbone).join(', ')}): every message is published to each, so local subscribers get one copy per backbone`);
+  }
+
+  const plan = (kind: PluginKind) => {
+    const out: PlannedPlugin<PluginDefinition>[] = [];
+    const section = sections[kind];
+    const base = kind === 'app' ? ['plugins', 'apps'] : ['plugins', 'backbones'];
+    for (const name of Object.keys(section)) {
+      const path = [...base, name];
+      const key = pluginKey(kind, name);
+      let definition = given.get(key);
+      let origin = definition ? (definition === inmemBackbone ? 'built in' : 'given') : '';
+      const inst = installed.get(key);
+      if (!definition && inst) {
+        try {
+          definition = loadPlugin(inst);
+          origin = `${inst.packageName}@${inst.version}`;
+        } catch (e) {
+          problems.push({ path: path.join('.'), message: (e as Error).message });
+          continue;
+        }
+      }
+      if (!definition) {
+        problems.push({
+          path: path.join('.'),
+          message: `no ${kind} plugin named '${name}' is installed; install it with: npm install ${suggestedPackage(kind, name)}`,
+        });
+        continue;
+      }
+      const config = section[name] === null || section[name] === undefined ? {} : section[name];
+      section[name] = config;
+      if (definition.configSchema) problems.push(...validateAgainst(definition.configSchema, config, path, sourceOf));
+      else if (typeof config !== 'object' || Array.isArray(config)) problems.push({ path: path.join('.'), message: 'must be a mapping', source: sourceOf(path.join('.')) });
+      for (const s of definition.secrets ?? []) secrets.add([...path, s].join('.'));
+      out.push({ name, definition, config: config as Record<string, unknown>, origin });
+    }
+    return out;
+  };
+  const backbones = plan('backbone') as PlannedPlugin<BackbonePluginDefinition<never>>[];
+  const apps = plan('app') as PlannedPlugin<AppPluginDefinition<never>>[];
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const unconfigured = [...installed.values()].filter((p) => !(p.name in sections[p.kind]));
+  return { config: data as unknown as ThreatBusConfig, file: raw.file, backbones, apps, unconfigured, defaultBackbone, secrets, warnings };
+}
+
+function asSection(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** Log levels are accepted in any case (and WARN for WARNING); the schema then sees upper case. */
+function normalizeLevels(data: Record<string, unknown>): void {
+  const logging = data.logging as Record<string, unknown> | undefined;
+  if (!logging) return;
+  for (const key of ['console_verbosity', 'file_verbosity']) {
+    const level = normalizeLogLevel(logging[key]);
+    if (level) logging[key] = level;
+  }
+}

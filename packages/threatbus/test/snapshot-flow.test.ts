@@ -1,0 +1,100 @@
+import { defineAppPlugin, startThreatBus, silentLogger, parseIndicator, parseSighting, MessageType } from '../src';
+import type { AppBus, Message, SnapshotRequest, SnapshotReply, Indicator, Subscriber } from '../src';
+
+const old = (n: number): Indicator =>
+  parseIndicator({ type: 'indicator', spec_version: '2.1', pattern: `[ipv4-addr:value = '10.0.0.${n}']`, pattern_type: 'stix' });
+
+/** Two fake apps: `history` answers indicator snapshots; `client` subscribes and also answers (like a zmq app would). */
+function fakeApps() {
+  const requestsSeen: { app: string; request: SnapshotRequest; requester?: Subscriber }[] = [];
+  let clientBus!: AppBus;
+  const history = defineAppPlugin({
+    name: 'history',
+    create: () => ({
+      start: async () => {},
+      stop: async () => {},
+      snapshot: async (request: SnapshotRequest, reply: SnapshotReply) => {
+        requestsSeen.push({ app: 'history', request, requester: reply.requester });
+        if (request.snapshot_type === MessageType.INDICATOR) for (const n of [1, 2, 3]) await reply.send(old(n));
+      },
+    }),
+  });
+  const client = defineAppPlugin({
+    name: 'client',
+    create: (ctx) => {
+      clientBus = ctx.bus;
+      return {
+        start: async () => {},
+        stop: async () => {},
+        snapshot: async (request: SnapshotRequest, reply: SnapshotReply) => {
+          requestsSeen.push({ app: 'client', request, requester: reply.requester });
+        },
+      };
+    },
+  });
+  const broken = defineAppPlugin({
+    name: 'broken',
+    create: () => ({ start: async () => {}, stop: async () => {}, snapshot: async () => { throw new Error('MISP down'); } }),
+  });
+  return { history, client, broken, requestsSeen, bus: () => clientBus };
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}
+
+test('a snapshot reaches every app that can answer, and the envelopes reach only the requester', async () => {
+  const f = fakeApps();
+  const started = await startThreatBus({
+    config: { plugins: { apps: { history: null, client: null, broken: null } } },
+    plugins: [f.history, f.client, f.broken],
+    searchRoots: false,
+    logger: silentLogger(),
+  });
+  try {
+    const requester: Message[] = [];
+    const bystander: Message[] = [];
+    const requesterSub: Subscriber = { push: (m) => requester.push(m) };
+    f.bus().subscribe('stix2/indicator', { push: (m) => bystander.push(m) });
+    const { snapshotId } = f.bus().subscribe('stix2', requesterSub, { snapshotSeconds: 30 * 86400 });
+    expect(snapshotId).toMatch(/^[0-9a-f-]{36}$/);
+    await settle();
+
+    // One request per message type the topic covers, sharing one id, to every app with a hook.
+    const types = f.requestsSeen.filter((r) => r.app === 'history').map((r) => r.request.snapshot_type);
+    expect(types).toEqual([MessageType.INDICATOR, MessageType.SIGHTING]);
+    expect(f.requestsSeen.every((r) => r.request.snapshot_id === snapshotId && r.request.snapshot === 2592000)).toBe(true);
+    // The app that forwards requests learns who asked, so it can skip it.
+    expect(f.requestsSeen.find((r) => r.app === 'client')?.requester).toBe(requesterSub);
+
+    // The requester receives the bodies as plain indicators; the bystander gets nothing of the snapshot.
+    expect(requester.map((m) => m.type)).toEqual(['indicator', 'indicator', 'indicator']);
+    expect((requester[0] as Indicator).pattern).toBe("[ipv4-addr:value = '10.0.0.1']");
+    expect(bystander).toHaveLength(0);
+
+    // A failing app (the broken one) did not stop the others, and live traffic still flows.
+    const live = old(9);
+    await f.bus().publish(live);
+    expect(bystander).toEqual([live]);
+    expect(requester).toContain(live);
+  } finally {
+    await started.close();
+  }
+});
+
+test('no snapshot for topics that name no message type, and envelopes of unknown ids are ignored', async () => {
+  const f = fakeApps();
+  const started = await startThreatBus({ config: { plugins: { apps: { history: {}, client: {} } } }, plugins: [f.history, f.client], searchRoots: false, logger: silentLogger() });
+  try {
+    const got: Message[] = [];
+    f.bus().subscribe('threatbus', { push: (m) => got.push(m) }, { snapshotSeconds: 60 });
+    await settle();
+    expect(f.requestsSeen).toHaveLength(0);
+    const sink: Message[] = [];
+    f.bus().subscribe('stix2/sighting', { push: (m) => sink.push(m) });
+    await f.bus().publish({ type: 'snapshotenvelope', snapshot_type: 2, snapshot_id: 'not-ours', body: parseSighting({ type: 'sighting', spec_version: '2.1', sighting_of_ref: old(1).id }) });
+    expect(sink).toHaveLength(0);
+  } finally {
+    await started.close();
+  }
+});
