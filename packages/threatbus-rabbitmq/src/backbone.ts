@@ -1,0 +1,78 @@
+/**
+ * The RabbitMQ backbone: every message published by any bus instance on the
+ * exchange reaches the local subscribers of every instance, this one
+ * included (local delivery goes through the broker, as in the original, so
+ * all instances see the same messages in the same order).
+ */
+import type { BackboneContext, BackbonePlugin, Message } from 'threatbus';
+import { queueName } from './config';
+import type { RabbitMqConfig } from './config';
+import { buildEndpoint } from './endpoint';
+import { Consumer } from './consumer';
+import { Publisher } from './publisher';
+
+/** How long stop() waits for the broker to confirm messages still pending. */
+const STOP_CONFIRM_TIMEOUT_MS = 5000;
+
+export class RabbitMqBackbone implements BackbonePlugin {
+  private consumer?: Consumer;
+  private publisher?: Publisher;
+  private running = false;
+
+  constructor(private readonly ctx: BackboneContext<RabbitMqConfig>) {}
+
+  async start(): Promise<void> {
+    const { config, logger } = this.ctx;
+    if (config.url !== undefined && config.host !== undefined) {
+      logger.warn('Both url and host are configured; using url (host, port, username, password and vhost are ignored)');
+    }
+    const queue = queueName(config.queue);
+    const name = (role: string) => `threatbus ${queue} ${role}`;
+    this.consumer = new Consumer({ config, endpoint: buildEndpoint(config, name('consumer')), logger, deliver: (m) => this.ctx.deliver(m) });
+    this.publisher = new Publisher({ config, endpoint: buildEndpoint(config, name('publisher')), logger });
+    const display = buildEndpoint(config, '').display;
+    try {
+      await this.consumer.start();
+      await this.publisher.start();
+    } catch (e) {
+      await this.halt();
+      throw new Error(`cannot connect to RabbitMQ at ${display}: ${(e as Error).message}`, { cause: e });
+    }
+    this.running = true;
+    logger.info(`RabbitMQ backbone connected to ${display}, exchange '${config.exchange_name}' (fanout), queue '${queue}'`, {
+      durable: config.queue.durable,
+      prefetch: config.prefetch,
+    });
+    // Deliveries start only after the bus has started its apps (the core starts backbones first and
+    // has no "ready" hook): messages waiting in a durable queue then reach the subscriptions apps
+    // make while starting, instead of being handed to nobody.
+    const consumer = this.consumer;
+    setImmediate(() => {
+      if (this.running) consumer.begin();
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.consumer && !this.publisher) return;
+    this.running = false;
+    await this.halt();
+    this.ctx.logger.info('RabbitMQ backbone stopped');
+  }
+
+  private async halt(): Promise<void> {
+    const { consumer, publisher } = this;
+    this.consumer = undefined;
+    this.publisher = undefined;
+    await Promise.all([consumer?.stop(), publisher?.stop(STOP_CONFIRM_TIMEOUT_MS)]);
+  }
+
+  publish(message: Message): Promise<void> {
+    if (!this.running || !this.publisher) return Promise.reject(new Error('RabbitMQ backbone is not running'));
+    return this.publisher.publish(message);
+  }
+
+  /** Messages waiting for the broker's confirm (diagnostics, tests). */
+  get backlog(): number {
+    return this.publisher?.backlog ?? 0;
+  }
+}

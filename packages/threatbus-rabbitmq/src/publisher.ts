@@ -1,0 +1,210 @@
+/**
+ * Local publishers → the exchange, with publisher confirms.
+ *
+ * `publish` resolves only when RabbitMQ has confirmed the message (it is
+ * then in every bound queue; on disk for durable queues). While the
+ * connection is down, messages wait in a bounded buffer and go out, in
+ * order, after the reconnect; messages sent but not yet confirmed when the
+ * connection dropped are sent again (so a subscriber may get such a message
+ * twice, never zero times). When the buffer is full, `publish` rejects
+ * at once instead of growing without bound.
+ */
+import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
+import { encodeMessage } from 'threatbus';
+import type { Logger, Message } from 'threatbus';
+import type { RabbitMqConfig } from './config';
+import { declareExchange } from './topology';
+import { Link } from './link';
+import type { Endpoint } from './endpoint';
+
+interface Outgoing {
+  /** Publish order; kept across resends. */
+  seq: number;
+  body: Buffer;
+  /** Times the broker refused (nacked) it. */
+  nacks: number;
+  resolve(): void;
+  reject(e: Error): void;
+}
+
+/** A message the broker nacks this often is given up (rejecting its publish). */
+const MAX_NACKS = 3;
+
+export class PublishBufferFullError extends Error {
+  override readonly name = 'PublishBufferFullError';
+}
+
+export interface PublisherOptions {
+  config: RabbitMqConfig;
+  endpoint: Endpoint;
+  logger: Logger;
+}
+
+export class Publisher {
+  private readonly link: Link;
+  private channel?: ConfirmChannel;
+  /** Not yet handed to the current channel, in publish order. */
+  private pending: Outgoing[] = [];
+  /** Handed to the channel, waiting for the broker's confirm. */
+  private readonly inflight = new Map<number, Outgoing>();
+  private seq = 0;
+  private waitingForDrain = false;
+  private stopping = false;
+  private readonly props: Options.Publish;
+  private idleWaiters: (() => void)[] = [];
+  private lastFullWarning = 0;
+
+  constructor(private readonly o: PublisherOptions) {
+    const r = o.config.reconnect;
+    // The original sent no properties, so messages were transient even on durable queues (quirks.md B4).
+    this.props = { contentType: 'application/json', persistent: o.config.queue.durable };
+    this.link = new Link({
+      role: 'publisher',
+      endpoint: o.endpoint,
+      logger: o.logger,
+      initialDelayMs: r.initial_delay * 1000,
+      maxDelayMs: r.max_delay * 1000,
+      setup: (model) => this.setup(model),
+      onDown: () => this.down(),
+    });
+  }
+
+  /** Messages not yet confirmed by the broker. */
+  get backlog(): number {
+    return this.pending.length + this.inflight.size;
+  }
+
+  start(): Promise<void> {
+    return this.link.start();
+  }
+
+  publish(message: Message): Promise<void> {
+    if (this.stopping) return Promise.reject(new Error('RabbitMQ backbone is stopped'));
+    const limit = this.o.config.publish_buffer;
+    if (this.backlog >= limit) {
+      const now = Date.now();
+      if (now - this.lastFullWarning > 10_000) {
+        this.lastFullWarning = now;
+        this.o.logger.warn(`RabbitMQ publish buffer full (${limit} messages unconfirmed); rejecting new messages until the broker catches up`, { connected: this.link.isUp });
+      }
+      return Promise.reject(new PublishBufferFullError(`RabbitMQ publish buffer full (${limit} messages waiting for the broker)`));
+    }
+    let body: Buffer;
+    try {
+      body = Buffer.from(encodeMessage(message), 'utf8');
+    } catch (e) {
+      return Promise.reject(new Error(`cannot encode ${message.type} for RabbitMQ: ${(e as Error).message}`));
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ seq: this.seq++, body, nacks: 0, resolve, reject });
+      this.flush();
+    });
+  }
+
+  /**
+   * Stop: wait up to `timeoutMs` for the broker to confirm what is pending
+   * (only while connected), reject the rest, close the connection.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    if (this.backlog > 0 && this.link.isUp) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.idleWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    const left = [...this.inflight.values(), ...this.pending];
+    this.inflight.clear();
+    this.pending = [];
+    if (left.length > 0) this.o.logger.warn(`RabbitMQ backbone stopped with ${left.length} message(s) not confirmed by the broker`);
+    for (const e of left) e.reject(new Error('RabbitMQ backbone stopped before the broker confirmed the message'));
+    this.channel = undefined;
+    await this.link.stop();
+  }
+
+  private async setup(model: ChannelModel): Promise<void> {
+    const channel = await model.createConfirmChannel();
+    channel.on('error', (e: Error) => this.o.logger.debug(`RabbitMQ publisher channel error: ${e.message}`));
+    channel.on('close', () => {
+      if (this.channel !== channel) return;
+      this.down();
+      if (!this.stopping) this.link.reset('publisher channel closed');
+    });
+    channel.on('drain', () => {
+      this.waitingForDrain = false;
+      this.flush();
+    });
+    await declareExchange(channel, this.o.config.exchange_name);
+    this.channel = channel;
+    this.waitingForDrain = false;
+    this.flush();
+  }
+
+  /** The channel is gone: everything unconfirmed goes back into the buffer, ahead of newer messages. */
+  private down(): void {
+    this.channel = undefined;
+    for (const e of this.inflight.values()) this.requeue(e);
+    this.inflight.clear();
+  }
+
+  private requeue(e: Outgoing): void {
+    let i = this.pending.findIndex((p) => p.seq > e.seq);
+    if (i < 0) i = this.pending.length;
+    this.pending.splice(i, 0, e);
+  }
+
+  private flush(): void {
+    const channel = this.channel;
+    while (channel && channel === this.channel && !this.waitingForDrain && this.pending.length > 0) {
+      const e = this.pending.shift() as Outgoing;
+      this.inflight.set(e.seq, e);
+      let ok: boolean;
+      try {
+        ok = channel.publish(this.o.config.exchange_name, '', e.body, this.props, (err: unknown) => this.confirmed(channel, e, err));
+      } catch (err) {
+        // The channel closed under us (its close event is on the way); keep the message for the next one.
+        this.inflight.delete(e.seq);
+        this.requeue(e);
+        this.o.logger.debug(`RabbitMQ publisher: channel unusable: ${(err as Error).message}`);
+        return;
+      }
+      // false: the socket's buffer is full; the message is queued, but wait before sending more.
+      if (!ok) this.waitingForDrain = true;
+    }
+  }
+
+  private confirmed(channel: ConfirmChannel, e: Outgoing, err: unknown): void {
+    // Already moved back to the buffer when its channel went down.
+    if (this.inflight.get(e.seq) !== e) return;
+    this.inflight.delete(e.seq);
+    if (!err) {
+      e.resolve();
+      if (this.o.logger.isDebugEnabled()) this.o.logger.debug('RabbitMQ publisher: broker confirmed message', { seq: e.seq });
+      this.checkIdle();
+      return;
+    }
+    // amqplib reports a closed channel and a broker nack the same way, through this callback, and
+    // calls it before the channel's close listeners run. A closed channel is not the message's
+    // fault: resend it on the next connection without counting.
+    const nacked = err instanceof Error && err.message === 'message nacked';
+    if (nacked && ++e.nacks >= MAX_NACKS) {
+      this.o.logger.error(`RabbitMQ refused a message ${e.nacks} times; giving up on it`, { seq: e.seq });
+      e.reject(new Error(`RabbitMQ refused the message ${e.nacks} times`));
+      this.checkIdle();
+      return;
+    }
+    this.requeue(e);
+    // Deferred: if the channel is closing, its close listener must run first.
+    queueMicrotask(() => {
+      if (channel === this.channel) this.flush();
+    });
+  }
+
+  private checkIdle(): void {
+    if (this.backlog > 0) return;
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Test support: a real RabbitMQ on 127.0.0.1:5672 (guest/guest), unique
+ * exchange and queue names per test, an in-process recording app, and
+ * rabbitmqctl helpers that touch only this test's connections (other
+ * packages' suites share the broker and run in parallel).
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as amqp from 'amqplib';
+import { defineAppPlugin, startThreatBus, parseIndicator } from 'threatbus';
+import type { AppBus, AppPluginDefinition, Indicator, Logger, LogMeta, Message, StartedBus } from 'threatbus';
+import plugin from '../src';
+
+export const BROKER = { host: '127.0.0.1', port: 5672, username: 'guest', password: 'guest' };
+export const BROKER_URL = 'amqp://guest:guest@127.0.0.1:5672';
+
+export function uniqueName(prefix = 'tbtest'): string {
+  return `${prefix}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+export function rabbitmqctl(...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('rabbitmqctl', ['-q', ...args], { timeout: 20_000 }, (err, stdout, stderr) => (err ? reject(new Error(`rabbitmqctl ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout)));
+  });
+}
+
+/** Names of the broker's connections whose `connection_name` client property contains `needle`. */
+export async function connectionsNamed(needle: string): Promise<string[]> {
+  const out = await rabbitmqctl('list_connections', 'name', 'client_properties', '--formatter', 'json');
+  const rows = JSON.parse(out.trim() || '[]') as { name: string; client_properties: [string, string, unknown][] }[];
+  return rows
+    .filter((r) => r.client_properties.some(([k, , v]) => k === 'connection_name' && typeof v === 'string' && v.includes(needle)))
+    .map((r) => r.name);
+}
+
+/** Force-close this test's connections only (never close_all_connections: other suites share the broker). */
+export async function closeConnections(needle: string): Promise<number> {
+  const names = await connectionsNamed(needle);
+  for (const n of names) await rabbitmqctl('close_connection', n, 'test: forced close');
+  return names.length;
+}
+
+/** A captured log line. */
+export interface LogLine {
+  level: string;
+  message: string;
+  meta?: LogMeta;
+}
+
+/** A logger that keeps every line (all levels), for assertions on what the plugin says. */
+export function recordingLogger(lines: LogLine[] = [], name = 'threatbus'): Logger & { lines: LogLine[] } {
+  const make = (n: string): Logger & { lines: LogLine[] } => ({
+    lines,
+    debug: (message, meta) => lines.push({ level: 'debug', message, meta }),
+    info: (message, meta) => lines.push({ level: 'info', message, meta }),
+    warn: (message, meta) => lines.push({ level: 'warn', message, meta }),
+    error: (message, meta) => lines.push({ level: 'error', message, meta }),
+    critical: (message, meta) => lines.push({ level: 'critical', message, meta }),
+    child: (c) => make(`${n}.${c}`),
+    isDebugEnabled: () => true,
+  });
+  return make(name);
+}
+
+/** A fake app that subscribes to `topic` while starting and records what it receives. */
+export function recorderApp(topic = 'stix2') {
+  const received: Message[] = [];
+  let bus: AppBus | undefined;
+  const definition = defineAppPlugin({
+    name: 'recorder',
+    create: (ctx) => {
+      bus = ctx.bus;
+      return {
+        start: async () => {
+          ctx.bus.subscribe(topic, { push: (m) => received.push(m) });
+        },
+        stop: async () => {},
+      };
+    },
+  });
+  return {
+    definition,
+    received,
+    bus: (): AppBus => {
+      if (!bus) throw new Error('recorder app not started');
+      return bus;
+    },
+  };
+}
+
+export interface TestBus {
+  started: StartedBus;
+  recorder: ReturnType<typeof recorderApp>;
+  log: LogLine[];
+}
+
+/** Start a bus with the RabbitMQ backbone and a recorder app. `rabbitmq` is merged into the backbone section. */
+export async function startBus(
+  exchange: string,
+  suffix: string,
+  rabbitmq: Record<string, unknown> = {},
+  log: LogLine[] = [],
+  extraApps: AppPluginDefinition<never>[] = [],
+): Promise<TestBus> {
+  const recorder = recorderApp();
+  const { queue, ...rest } = rabbitmq as { queue?: Record<string, unknown> };
+  const started = await startThreatBus({
+    config: {
+      plugins: {
+        backbones: {
+          rabbitmq: {
+            ...BROKER,
+            exchange_name: exchange,
+            reconnect: { initial_delay: 0.2, max_delay: 2 },
+            ...rest,
+            queue: { name_suffix: suffix, durable: false, auto_delete: true, ...queue },
+          },
+        },
+        apps: Object.fromEntries([['recorder', null], ...extraApps.map((d) => [d.name, null])]),
+      },
+    },
+    plugins: [plugin, recorder.definition, ...extraApps],
+    searchRoots: false,
+    logger: recordingLogger(log),
+  });
+  return { started, recorder, log };
+}
+
+/** Poll until `check` holds, or fail with `what`. */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > until) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+let counter = 0;
+/** A distinct valid indicator; `tag` goes into the pattern so tests can tell them apart. */
+export function indicator(tag: string = String(counter++)): Indicator {
+  return parseIndicator({ type: 'indicator', spec_version: '2.1', pattern: `[domain-name:value = '${tag}.example.com']`, pattern_type: 'stix' });
+}
+
+export function tagOf(m: Message): string {
+  if (m.type !== 'indicator') return `<${m.type}>`;
+  return /'([^']*)\.example\.com'/.exec(m.pattern)?.[1] ?? m.pattern;
+}
+
+/** A plain amqplib connection for the test's own broker operations (inspecting, injecting, cleaning up). */
+export async function adminChannel(name: string): Promise<{ conn: amqp.ChannelModel; ch: amqp.Channel }> {
+  const conn = await amqp.connect(BROKER_URL, { clientProperties: { connection_name: `${name} admin` } });
+  conn.on('error', () => {});
+  const ch = await conn.createChannel();
+  ch.on('error', () => {});
+  return { conn, ch };
+}
+
+/** Delete the test's queues and exchange; tolerant of what is already gone. */
+export async function cleanup(name: string, exchange: string, queues: string[]): Promise<void> {
+  const { conn, ch } = await adminChannel(name);
+  try {
+    for (const q of queues) await ch.deleteQueue(q).catch(() => {});
+    await ch.deleteExchange(exchange).catch(() => {});
+  } finally {
+    await conn.close().catch(() => {});
+  }
+}
