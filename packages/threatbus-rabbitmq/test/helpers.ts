@@ -24,19 +24,22 @@ export function rabbitmqctl(...args: string[]): Promise<string> {
   });
 }
 
-/** Names of the broker's connections whose `connection_name` client property contains `needle`. */
+/** Process ids (what close_connection takes) of the broker's connections whose `connection_name` client property contains `needle`. */
 export async function connectionsNamed(needle: string): Promise<string[]> {
-  const out = await rabbitmqctl('list_connections', 'name', 'client_properties', '--formatter', 'json');
-  const rows = JSON.parse(out.trim() || '[]') as { name: string; client_properties: [string, string, unknown][] }[];
-  return rows
-    .filter((r) => r.client_properties.some(([k, , v]) => k === 'connection_name' && typeof v === 'string' && v.includes(needle)))
-    .map((r) => r.name);
+  // The text format prints pids as close_connection takes them (the JSON format does not).
+  const out = await rabbitmqctl('list_connections', 'pid', 'client_properties');
+  return out
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split('\t'))
+    .filter(([, props]) => /\{"connection_name","([^"]*)"\}/.exec(props ?? '')?.[1].includes(needle))
+    .map(([pid]) => pid);
 }
 
 /** Force-close this test's connections only (never close_all_connections: other suites share the broker). */
 export async function closeConnections(needle: string): Promise<number> {
   const names = await connectionsNamed(needle);
-  for (const n of names) await rabbitmqctl('close_connection', n, 'test: forced close');
+  for (const pid of names) await rabbitmqctl('close_connection', pid, 'test: forced close');
   return names.length;
 }
 
