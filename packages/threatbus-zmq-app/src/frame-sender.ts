@@ -1,0 +1,139 @@
+/**
+ * Moves queued messages onto the PUB socket (bus → apps).
+ *
+ * zeromq v6 allows one `send` in flight per socket, so a single loop drains
+ * every subscription that has work, round-robin, a few messages per
+ * subscription per round (fair to all apps, cheap for one). Each message is
+ * encoded once per subscription (the frame carries the p2p topic).
+ *
+ * The socket is an XPUB with `noDrop` and a zero send timeout: when one app's
+ * pipe reaches the high-water mark ZeroMQ refuses the frame (EAGAIN) instead
+ * of dropping it silently as the original's PUB did (quirk D7). The frame is
+ * kept, that subscription backs off briefly, and the others go on; a stalled
+ * app therefore fills its own bounded queue, where the oldest messages are
+ * dropped with a warning.
+ */
+import { encodeMessage } from 'threatbus';
+import type { Logger, Message } from 'threatbus';
+import type { XPublisher } from 'zeromq';
+import { encodeAppFrame } from './protocol';
+import type { FrameSuffix } from './protocol';
+import type { Subscription } from './subscription';
+
+/** Messages taken from one subscription before moving to the next. */
+const BATCH = 32;
+const MIN_BACKOFF_MS = 1;
+const MAX_BACKOFF_MS = 100;
+
+const SUFFIX: Partial<Record<Message['type'], FrameSuffix>> = {
+  indicator: 'indicator',
+  sighting: 'sighting',
+  snapshotrequest: 'snapshotrequest',
+};
+
+function isEagain(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'EAGAIN';
+}
+
+export class FrameSender {
+  private readonly ready = new Set<Subscription>();
+  private draining = false;
+  private stopped = false;
+  /** Frames handed to ZeroMQ, for diagnostics and tests. */
+  sent = 0;
+  private readonly backoffMs = new WeakMap<Subscription, number>();
+
+  constructor(
+    private readonly socket: XPublisher,
+    private readonly logger: Logger,
+  ) {}
+
+  /** A subscription has (new) work or may send again. */
+  wake = (sub: Subscription): void => {
+    if (this.stopped || !sub.hasWork || !sub.canSend(Date.now())) return;
+    this.ready.add(sub);
+    if (!this.draining) {
+      this.draining = true;
+      void this.drain();
+    }
+  };
+
+  forget(sub: Subscription): void {
+    this.ready.delete(sub);
+    if (sub.backoff) clearTimeout(sub.backoff);
+    sub.backoff = undefined;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const sub of this.ready) this.forget(sub);
+    this.ready.clear();
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.ready.size > 0 && !this.stopped) {
+        for (const sub of this.ready) {
+          if (!sub.canSend(Date.now())) {
+            // It lost its app meanwhile (or was removed); a later wake brings it back.
+            this.ready.delete(sub);
+            continue;
+          }
+          for (let n = 0; n < BATCH; n++) {
+            const frame = sub.pending ?? this.nextFrame(sub);
+            if (frame === undefined) {
+              this.ready.delete(sub);
+              break;
+            }
+            try {
+              await this.socket.send(frame);
+            } catch (e) {
+              if (this.stopped) return;
+              if (isEagain(e)) {
+                sub.pending = frame;
+                this.backOff(sub);
+              } else {
+                // Not retriable (socket state): drop this frame, keep going.
+                sub.pending = undefined;
+                this.logger.error('Could not publish a frame', { p2p_topic: sub.p2pTopic, error: e });
+              }
+              break;
+            }
+            sub.pending = undefined;
+            this.sent++;
+            this.backoffMs.delete(sub);
+          }
+          if (this.stopped) return;
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** The next frame of `sub`, skipping messages apps cannot receive. */
+  private nextFrame(sub: Subscription): string | undefined {
+    for (;;) {
+      const message = sub.queue.shift();
+      if (message === undefined || sub.removed) return undefined;
+      const suffix = SUFFIX[message.type];
+      if (suffix === undefined) {
+        this.logger.warn(`Skipping unknown message type '${message.type}' for topic subscription ${sub.p2pTopic}`);
+        continue;
+      }
+      const json = encodeMessage(message);
+      if (this.logger.isDebugEnabled()) this.logger.debug(`Published ${json} on topic ${sub.p2pTopic}${suffix}`);
+      return encodeAppFrame(sub.p2pTopic, suffix, json);
+    }
+  }
+
+  private backOff(sub: Subscription): void {
+    this.ready.delete(sub);
+    const delay = Math.min(MAX_BACKOFF_MS, (this.backoffMs.get(sub) ?? MIN_BACKOFF_MS / 2) * 2);
+    this.backoffMs.set(sub, delay);
+    sub.backoff = setTimeout(() => {
+      sub.backoff = undefined;
+      this.wake(sub);
+    }, delay);
+  }
+}
