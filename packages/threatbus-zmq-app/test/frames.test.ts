@@ -1,0 +1,145 @@
+/** Frames on the pub/sub sockets (zmq-frames.json), with raw ZeroMQ sockets as a foreign app would use. */
+import { loadVectors } from '../../../tools/vectors';
+import { parseStixObject, encodeMessage, parseTimestampInstant } from './stix-helpers';
+import { decodeInboundFrame } from '../src';
+import { startBus, requestJson, rawSubscriber, rawPublisher, until, sleep, indicator, collect } from './helpers';
+import type { TestBus } from './helpers';
+
+const vectors = loadVectors<Record<string, unknown>, unknown>('zmq-frames.json');
+const byName = (prefix: string) => {
+  const v = vectors.find((x) => x.name.startsWith(prefix));
+  if (!v) throw new Error(`vector ${prefix} missing`);
+  return v;
+};
+
+/** Compare a frame with the original's, instants instead of strings for created/modified (quirk A2 fixed: we keep millisecond precision). */
+function expectSameFrame(actual: string, expected: string): void {
+  const [at, ...ap] = actual.split(' ');
+  const [et, ...ep] = expected.split(' ');
+  expect(at).toBe(et);
+  const a = JSON.parse(ap.join(' ')) as Record<string, unknown>;
+  const e = JSON.parse(ep.join(' ')) as Record<string, unknown>;
+  for (const k of ['created', 'modified']) {
+    expect(parseTimestampInstant(a[k] as string)).toBe(parseTimestampInstant(e[k] as string));
+    expect(a[k]).toMatch(/\.\d{3}Z$/);
+    delete a[k];
+    delete e[k];
+  }
+  // Same key order as the original (declared properties, then custom ones sorted).
+  expect(Object.keys(a)).toEqual(Object.keys(e));
+  expect(a).toEqual(e);
+}
+
+describe('inbound frame decoding (pure)', () => {
+  test('topics and types', () => {
+    const ind = encodeMessage(indicator(1));
+    expect(decodeInboundFrame(`stix2/indicator ${ind}`)).toMatchObject({ ok: true });
+    expect(decodeInboundFrame(`stix2/whatever ${ind}`)).toMatchObject({ ok: true });
+    expect(decodeInboundFrame(`stix2/indicator`)).toMatchObject({ ok: false, reason: expect.stringMatching(/no space/) });
+    expect(decodeInboundFrame(`stix2/indicator {nope`)).toMatchObject({ ok: false, reason: expect.stringMatching(/malformed JSON/) });
+    expect(decodeInboundFrame(`threatbus/snapshotenvelope ${ind}`)).toMatchObject({ ok: false, reason: expect.stringMatching(/expected SnapshotEnvelope/) });
+    // Quirk D1: a topic passing ZeroMQ's prefix filter but not the plugin's rules is dropped, not a replay of the previous message.
+    expect(decodeInboundFrame(`threatbus/snapshotenvelopeX {}`)).toMatchObject({ ok: false, reason: expect.stringMatching(/unknown topic/) });
+    const bad = decodeInboundFrame(`stix2/indicator ${ind.replace('"pattern_type": "stix"', '"pattern_type": 5')}`);
+    expect(bad).toMatchObject({ ok: false, reason: expect.stringMatching(/pattern_type/) });
+  });
+});
+
+describe('frames over real sockets', () => {
+  let t: TestBus;
+  beforeAll(async () => {
+    t = await startBus();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  test('indicator and sighting from an app reach a [stix2/indicator, stix2/sighting] subscriber on its p2p topic, byte-compatible', async () => {
+    const v = byName('app publishes indicator and sighting');
+    const input = v.input as { subscriber_request: unknown; published_frames: string[] };
+    const { topic: p2p } = await requestJson(t.manage, input.subscriber_request);
+    const sub = rawSubscriber(t.ports.pub, p2p as string);
+    const pub = rawPublisher(t.ports.sub);
+    try {
+      await until(() => t.app.registry!.get(p2p as string)!.join === 'joined', 3000, 'the SUB socket to join');
+      await sleep(100); // the plugin's SUB subscription reaching our PUB (slow joiner on the app side)
+      for (const f of input.published_frames) await pub.send(f);
+      await until(() => sub.frames.length >= 2, 3000, 'two frames');
+      const expected = v.expected as { frame: string }[];
+      expected.forEach((e, i) => expectSameFrame(sub.frames[i], e.frame.replace('<p2p>', p2p as string)));
+    } finally {
+      sub.socket.close();
+      pub.close();
+      await sub.done;
+    }
+  });
+
+  test('dropped inputs: identity object, invalid JSON, non-stix2 topic, bad envelope topic; valid traffic after them still flows', async () => {
+    const { topic: p2p } = await requestJson(t.manage, { action: 'subscribe', topic: 'stix2' });
+    const sub = rawSubscriber(t.ports.pub, p2p as string);
+    const pub = rawPublisher(t.ports.sub);
+    const seen = collect(t, 'stix2');
+    try {
+      await until(() => t.app.registry!.get(p2p as string)!.join === 'joined', 3000, 'join');
+      await sleep(100);
+      const bad = [
+        ...(byName('derived: identity object').input as { published_frames: string[] }).published_frames,
+        ...(byName('derived: invalid JSON').input as { published_frames: string[] }).published_frames,
+        ...(byName('derived: topic not subscribed').input as { published_frames: string[] }).published_frames,
+        ...(byName('derived QUIRK').input as { published_frames: string[] }).published_frames,
+        'stix2/indicator',
+      ];
+      for (const f of bad) await pub.send(f);
+      const anything = byName('derived: any stix2/* topic');
+      for (const f of (anything.input as { published_frames: string[] }).published_frames) await pub.send(f);
+      await until(() => sub.frames.length >= 1, 3000, 'the valid frame');
+      await sleep(150);
+      expect(sub.frames).toHaveLength(1);
+      expect(seen).toHaveLength(1);
+      expect(seen[0].type).toBe('sighting');
+      expectSameFrame(sub.frames[0], (anything.expected as { frames_received_by_subscriber: string[] }).frames_received_by_subscriber[0].replace('<p2p>', p2p as string));
+    } finally {
+      sub.socket.close();
+      pub.close();
+      await sub.done;
+    }
+  });
+
+  test('messages published before the app connects wait for its SUB socket (no slow-joiner loss), in order', async () => {
+    const { topic: p2p } = await requestJson(t.manage, { action: 'subscribe', topic: 'stix2/indicator' });
+    const sent = Array.from({ length: 50 }, (_, i) => indicator(i));
+    for (const i of sent) await t.started.bus.publish(i);
+    await sleep(50);
+    const sub = rawSubscriber(t.ports.pub, p2p as string);
+    try {
+      await until(() => sub.frames.length >= 50, 3000, '50 frames');
+      expect(sub.frames.map((f) => (parseStixObject(JSON.parse(f.slice(f.indexOf(' ') + 1))) as { id: string }).id)).toEqual(sent.map((i) => i.id));
+      expect(sub.frames.every((f) => f.startsWith(`${p2p as string}indicator {"type": "indicator"`))).toBe(true);
+    } finally {
+      sub.socket.close();
+      await sub.done;
+    }
+  });
+
+  test('a subscriber only gets its own topics; unsubscribing stops delivery', async () => {
+    const ind = await requestJson(t.manage, { action: 'subscribe', topic: 'stix2/indicator' });
+    const sig = await requestJson(t.manage, { action: 'subscribe', topic: 'stix2/sighting' });
+    const a = rawSubscriber(t.ports.pub, ind.topic as string);
+    const b = rawSubscriber(t.ports.pub, sig.topic as string);
+    try {
+      await until(() => t.app.registry!.get(ind.topic as string)!.join === 'joined' && t.app.registry!.get(sig.topic as string)!.join === 'joined', 3000, 'join');
+      await t.started.bus.publish(indicator(7));
+      await until(() => a.frames.length === 1, 3000, 'indicator');
+      await sleep(100);
+      expect(b.frames).toHaveLength(0);
+      expect(await requestJson(t.manage, { action: 'unsubscribe', topic: ind.topic })).toEqual({ status: 'success' });
+      await t.started.bus.publish(indicator(8));
+      await sleep(150);
+      expect(a.frames).toHaveLength(1);
+    } finally {
+      a.socket.close();
+      b.socket.close();
+      await Promise.all([a.done, b.done]);
+    }
+  });
+});
