@@ -230,7 +230,7 @@ export class ZeekConnection {
     const { url } = this.options;
     if (this.state === 'handshake') {
       // invalid_uri, invalid_application_name, a refused subscription list: Zeek closes next.
-      this.options.logger.warn(`Zeek at ${url} refused the connection: ${code}: ${context}`);
+      this.once.log('warn', `refused:${code}`, `Zeek at ${url} refused the connection: ${code}: ${context}`);
       return;
     }
     const frame = BROKER_INPUT_RE.exec(context);
