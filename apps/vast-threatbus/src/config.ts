@@ -1,0 +1,165 @@
+/**
+ * Configuration (spec vast-app.md §1): YAML file, `.env`, environment
+ * variables `VAST_THREATBUS_<KEY>` (`__` for nesting), CLI flags — later
+ * sources win. Validated against a JSON schema with defaults; unknown keys are
+ * errors, so typos are caught.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { ConfigError, LOG_LEVEL_NAMES, parseConfigYaml, parseEnvValue, validateAgainst } from 'threatbus';
+import type { ConfigProblem, JsonSchema, LogLevelName } from 'threatbus';
+import type { BackendName } from './backend';
+
+export const ENV_PREFIX = 'VAST_THREATBUS_';
+export const DEFAULT_CONFIG_NAMES = ['config.yaml', 'config.yml'];
+
+export interface VastThreatBusConfig {
+  logging: {
+    console: boolean;
+    console_verbosity: LogLevelName;
+    file: boolean;
+    file_verbosity: LogLevelName;
+    filename: string;
+    format: 'text' | 'json';
+  };
+  backend: BackendName;
+  vast: string;
+  /** Resolved after validation: `vast` or `tenzir` by backend when not set. */
+  vast_binary: string;
+  threatbus: string;
+  snapshot: number;
+  live_match: boolean;
+  matcher_name: string | null;
+  retro_match: boolean;
+  retro_match_max_events: number;
+  retro_match_timeout: number;
+  max_background_tasks: number;
+  metrics: { interval: number; filename: string };
+  transform_context: string | null;
+  sink: string | null;
+}
+
+const level = { type: 'string', enum: LOG_LEVEL_NAMES, default: 'INFO' };
+const endpoint = { type: 'string', pattern: '^\\S+:\\d+$' };
+
+export const configSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    logging: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        console: { type: 'boolean', default: true },
+        console_verbosity: level,
+        file: { type: 'boolean', default: false },
+        file_verbosity: level,
+        filename: { type: 'string', minLength: 1, default: 'vast-threatbus.log' },
+        format: { type: 'string', enum: ['text', 'json'], default: 'text' },
+      },
+    },
+    backend: { type: 'string', enum: ['vast', 'tenzir'], default: 'vast' },
+    vast: { ...endpoint, default: 'localhost:42000' },
+    vast_binary: { type: ['string', 'null'], minLength: 1, default: null },
+    threatbus: { ...endpoint, default: 'localhost:13370' },
+    snapshot: { type: 'integer', minimum: 0, default: 30 },
+    live_match: { type: 'boolean', default: false },
+    matcher_name: { type: ['string', 'null'], minLength: 1, default: null },
+    retro_match: { type: 'boolean', default: true },
+    retro_match_max_events: { type: 'integer', minimum: 0, default: 0 },
+    // Integers are fine too (the original rejected `5`, quirk F13).
+    retro_match_timeout: { type: 'number', minimum: 0, default: 3600 },
+    max_background_tasks: { type: 'integer', minimum: 1, default: 500 },
+    metrics: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        interval: { type: 'integer', minimum: 0, default: 10 },
+        filename: { type: 'string', minLength: 1, default: 'metrics.log' },
+      },
+    },
+    transform_context: { type: ['string', 'null'], minLength: 1, default: null },
+    sink: { type: ['string', 'null'], minLength: 1, default: null },
+  },
+};
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Apply `VAST_THREATBUS_*` variables (mutates `data`); returns dotted path → variable name. */
+export function applyEnv(data: Json, env: NodeJS.ProcessEnv): Map<string, string> {
+  const origins = new Map<string, string>();
+  for (const name of Object.keys(env).filter((k) => k.startsWith(ENV_PREFIX)).sort()) {
+    const segments = name.slice(ENV_PREFIX.length).split('__').filter(Boolean).map((s) => s.toLowerCase());
+    if (segments.length === 0) continue;
+    let node = data;
+    for (const s of segments.slice(0, -1)) {
+      if (!isObject(node[s])) node[s] = {};
+      node = node[s] as Json;
+    }
+    node[segments[segments.length - 1]] = parseEnvValue(env[name] ?? '');
+    origins.set(segments.join('.'), name);
+  }
+  return origins;
+}
+
+function merge(target: Json, source: Json): Json {
+  for (const [k, v] of Object.entries(source)) {
+    if (v === undefined) continue;
+    target[k] = isObject(v) && isObject(target[k]) ? merge(target[k] as Json, v) : v;
+  }
+  return target;
+}
+
+export interface LoadConfigOptions {
+  /** `-c` path; must end in .yaml/.yml. Absent: ./config.yaml or ./config.yml if present, else defaults only. */
+  path?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Values from CLI flags (highest precedence), nested like the file. */
+  overrides?: Json;
+}
+
+/** Read, merge and validate the configuration. Throws ConfigError listing every problem with its key path. */
+export function loadConfig(options: LoadConfigOptions = {}): VastThreatBusConfig {
+  const cwd = options.cwd ?? process.cwd();
+  let file: string | undefined;
+  if (options.path !== undefined) {
+    if (!/\.ya?ml$/i.test(options.path)) {
+      throw new ConfigError([{ path: '', message: 'Please provide a `yaml` or `yml` configuration file.' }]);
+    }
+    file = resolve(cwd, options.path);
+    if (!existsSync(file)) throw new ConfigError([{ path: '', message: `configuration file not found: ${file}` }]);
+  } else {
+    file = DEFAULT_CONFIG_NAMES.map((n) => resolve(cwd, n)).find((p) => existsSync(p));
+  }
+  const data: Json = file ? parseConfigYaml(readFileSync(file, 'utf8'), file) : {};
+  const dotenv = resolve(cwd, '.env');
+  const env = existsSync(dotenv) ? { ...parseEnv(readFileSync(dotenv, 'utf8')), ...(options.env ?? process.env) } : options.env ?? process.env;
+  const envOrigins = applyEnv(data, env);
+  if (options.overrides) merge(data, structuredClone(options.overrides));
+  return validateConfig(data, (path) => (envOrigins.has(path) ? `env ${envOrigins.get(path)}` : file));
+}
+
+/** Validate an already merged config object (mutated: defaults filled in). */
+export function validateConfig(data: Json, sourceOf: (path: string) => string | undefined = () => undefined): VastThreatBusConfig {
+  const problems: ConfigProblem[] = validateAgainst(configSchema, data, [], sourceOf);
+  if (problems.length === 0) {
+    if (data.live_match === true && !data.matcher_name) {
+      problems.push({ path: 'matcher_name', message: 'is required when live_match is true (the name of an existing VAST matcher)' });
+    }
+    if (data.live_match === true && data.backend === 'tenzir') {
+      problems.push({ path: 'live_match', message: 'is only supported with backend vast (Tenzir has no matcher plugin)' });
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config = data as unknown as VastThreatBusConfig;
+  if (config.vast_binary === null) config.vast_binary = config.backend;
+  return config;
+}
