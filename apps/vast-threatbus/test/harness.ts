@@ -1,0 +1,192 @@
+/**
+ * End-to-end harness: a real Threat Bus in-process (core + zmq-app plugin on
+ * free ports), a probe app plugin to publish indicators and collect
+ * sightings, and the fake `vast`/`tenzir` executables on PATH.
+ */
+import { copyFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { createIndicator, defineAppPlugin, silentLogger, startThreatBus } from 'threatbus';
+import type { AppBus, Indicator, Logger, LogMeta, Message, Sighting, StartedBus } from 'threatbus';
+import zmqPlugin from 'threatbus-zmq-app';
+import type { BoundPorts, ZmqApp } from 'threatbus-zmq-app';
+import { VastThreatBusApp, validateConfig } from '../src';
+import type { VastThreatBusConfig } from '../src';
+
+export const FAKE_VAST = join(__dirname, 'fake-vast.js');
+export const ECHO = join(__dirname, 'echo-argv.js');
+
+export async function until(cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A logger that keeps every record (and can print them when a test is debugged). */
+export class RecordingLogger implements Logger {
+  constructor(
+    readonly records: { level: string; message: string; meta?: LogMeta }[] = [],
+    private readonly name = 'vast-threatbus',
+  ) {}
+  private add(level: string, message: string, meta?: LogMeta) {
+    this.records.push({ level, message: `[${this.name}] ${message}`, meta });
+    if (process.env.VAST_TEST_LOG) process.stderr.write(`${level} [${this.name}] ${message} ${meta ? JSON.stringify(meta) : ''}\n`);
+  }
+  debug(m: string, meta?: LogMeta) { this.add('debug', m, meta); }
+  info(m: string, meta?: LogMeta) { this.add('info', m, meta); }
+  warn(m: string, meta?: LogMeta) { this.add('warn', m, meta); }
+  error(m: string, meta?: LogMeta) { this.add('error', m, meta); }
+  critical(m: string, meta?: LogMeta) { this.add('critical', m, meta); }
+  child(name: string): Logger { return new RecordingLogger(this.records, `${this.name}.${name}`); }
+  isDebugEnabled() { return true; }
+  has(level: string, re: RegExp): boolean {
+    return this.records.some((r) => r.level === level && re.test(r.message));
+  }
+}
+
+/** A temp directory with `bin/vast` and `bin/tenzir` (copies of the fake) and the fake's state. */
+export class FakeVast {
+  readonly dir = mkdtempSync(join(tmpdir(), 'vast-threatbus-'));
+  readonly bin = join(this.dir, 'bin');
+  readonly log = join(this.dir, 'calls.jsonl');
+  readonly db = join(this.dir, 'db.json');
+  readonly down = join(this.dir, 'down');
+  readonly state = join(this.dir, 'state');
+  readonly extraEnv: Record<string, string> = {};
+  private savedEnv: Record<string, string | undefined> = {};
+
+  constructor() {
+    mkdirSync(this.bin);
+    mkdirSync(this.state);
+    for (const name of ['vast', 'tenzir']) {
+      copyFileSync(FAKE_VAST, join(this.bin, name));
+      chmodSync(join(this.bin, name), 0o755);
+    }
+    writeFileSync(this.db, '{}');
+  }
+
+  get env(): Record<string, string> {
+    return {
+      PATH: `${this.bin}${delimiter}${process.env.PATH ?? ''}`,
+      FAKE_VAST_LOG: this.log,
+      FAKE_VAST_DB: this.db,
+      FAKE_VAST_DOWN: this.down,
+      FAKE_VAST_STATE: this.state,
+      ...this.extraEnv,
+    };
+  }
+
+  /** Put the fake on PATH of this process (the app spawns its binaries with our environment). */
+  install(): void {
+    for (const [k, v] of Object.entries(this.env)) {
+      // Only the first install remembers the original value, so uninstall restores it.
+      if (!(k in this.savedEnv)) this.savedEnv[k] = process.env[k];
+      process.env[k] = v;
+    }
+  }
+
+  uninstall(): void {
+    for (const [k, v] of Object.entries(this.savedEnv)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  setResults(results: Record<string, unknown[]>): void {
+    writeFileSync(this.db, JSON.stringify(results));
+  }
+
+  setDown(down: boolean): void {
+    if (down) writeFileSync(this.down, '');
+    else rmSync(this.down, { force: true });
+  }
+
+  /** An event the fake matcher sees (matched against the IoCs added to it). */
+  addEvent(type: string, event: Record<string, unknown>): void {
+    appendFileSync(join(this.state, 'events.jsonl'), JSON.stringify({ type, event }) + '\n');
+  }
+
+  calls(): { bin: string; argv: string[]; endpoint?: string }[] {
+    if (!existsSync(this.log)) return [];
+    return readFileSync(this.log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { bin: string; argv: string[]; endpoint?: string });
+  }
+
+  /** Calls whose argv (after the endpoint) starts with `words`. */
+  callsOf(...words: string[]): string[][] {
+    return this.calls()
+      .map((c) => (c.argv[0] === '-e' ? c.argv.slice(2) : c.argv))
+      .filter((a) => words.every((w, i) => a[i] === w));
+  }
+}
+
+/** A Threat Bus with the zmq-app plugin and a probe app that publishes indicators and records sightings. */
+export class TestBus {
+  sightings: Sighting[] = [];
+  private constructor(
+    readonly started: StartedBus,
+    readonly ports: BoundPorts,
+    private readonly probe: () => AppBus,
+  ) {}
+
+  static async start(ports: Partial<BoundPorts> = {}): Promise<TestBus> {
+    let zmqApp: ZmqApp | undefined;
+    let probeBus: AppBus | undefined;
+    const sightings: Sighting[] = [];
+    const zmq = { ...zmqPlugin, create: (ctx: Parameters<typeof zmqPlugin.create>[0]) => (zmqApp = zmqPlugin.create(ctx) as ZmqApp) };
+    const probe = defineAppPlugin({
+      name: 'probe',
+      create: (ctx) => {
+        probeBus = ctx.bus;
+        return {
+          start: async () => {
+            ctx.bus.subscribe('stix2/sighting', { push: (m: Message) => void (m.type === 'sighting' && sightings.push(m)) });
+          },
+          stop: async () => {},
+        };
+      },
+    });
+    const started = await startThreatBus({
+      config: {
+        plugins: {
+          apps: { zmq: { host: '127.0.0.1', manage: ports.manage ?? 0, pub: ports.pub ?? 0, sub: ports.sub ?? 0, join_timeout: 5 }, probe: null },
+        },
+      },
+      plugins: [zmq, probe],
+      searchRoots: false,
+      logger: silentLogger(),
+    });
+    const bus = new TestBus(started, (zmqApp as ZmqApp).ports as BoundPorts, () => probeBus as AppBus);
+    bus.sightings = sightings;
+    return bus;
+  }
+
+  get endpoint(): string {
+    return `127.0.0.1:${this.ports.manage}`;
+  }
+
+  publish(indicator: Indicator): Promise<void> {
+    return this.probe().publish(indicator);
+  }
+
+  close(): Promise<void> {
+    return this.started.close();
+  }
+}
+
+export function indicator(pattern: string, extra: Partial<Indicator> = {}): Indicator {
+  return createIndicator({ pattern, pattern_type: 'stix', ...extra });
+}
+
+export function testConfig(overrides: Record<string, unknown>): VastThreatBusConfig {
+  return validateConfig({ metrics: { interval: 0 }, logging: { console: false }, ...overrides });
+}
+
+export function startApp(config: VastThreatBusConfig, extra: { stdout?: (l: string) => void; logger?: RecordingLogger } = {}) {
+  const logger = extra.logger ?? new RecordingLogger();
+  const app = new VastThreatBusApp({ config, logger, stdout: extra.stdout, heartbeatIntervalMs: 200, retryDelayMs: 100, maxRetryDelayMs: 400 });
+  const done = app.start();
+  return { app, logger, done };
+}
