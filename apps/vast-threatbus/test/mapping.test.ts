@@ -99,7 +99,7 @@ describe('vast-metrics vectors', () => {
       if (op === 'inc') (m as Gauge).inc();
       else if (op === 'dec') (m as Gauge).dec();
       else if (op === 'reset') m.reset();
-      else (m as Summary).observe(op[1]);
+      else (m as Summary).observe((op as [string, number])[1]);
     }
     const e = v.expected as Record<string, number | boolean>;
     expect(m.isSet).toBe(e.is_set);
