@@ -1,0 +1,45 @@
+/**
+ * A zmq app subscribed to `stix2/indicator` through the client library, as
+ * vast-threatbus or the OpenCTI connector would be. Reads each indicator's
+ * send time back from its id (see misp-attributes.ts) and reports latency
+ * percentiles. Ends when `count` indicators arrived, or when stdin closes
+ * (the orchestrator saw no progress: the rest is lost).
+ */
+import { ThreatBusClient } from 'threatbus-zmq-app';
+import { childOptions, emit, nowNs } from './child-io';
+import { LatencyRecorder } from './latency';
+import { readTimedUuid } from './misp-attributes';
+
+interface Options { manage: number; count: number }
+
+async function main(): Promise<void> {
+  const o = childOptions<Options>();
+  const client = new ThreatBusClient({ endpoint: `127.0.0.1:${o.manage}`, topics: 'stix2/indicator', queueSize: o.count + 1, highWaterMark: 0 });
+  const latency = new LatencyRecorder(o.count);
+  let finished = false;
+  const finish = async () => {
+    if (finished) return;
+    finished = true;
+    clearInterval(progress);
+    emit('done', { received: latency.count, firstNs: String(latency.firstNs), lastNs: String(latency.lastNs), latency_us: latency.summary() });
+    await client.close();
+    process.exit(0);
+  };
+  client.onMessage((m) => {
+    const now = nowNs();
+    if (m.type !== 'indicator') return;
+    const t = readTimedUuid(m.id);
+    if (t) latency.record(t.nanos, now);
+    if (latency.count >= o.count) void finish();
+  });
+  const progress = setInterval(() => emit('progress', { received: latency.count }), 500);
+  await client.start();
+  emit('ready', { p2p: client.p2pTopic });
+  process.stdin.on('end', () => void finish());
+  process.stdin.resume();
+}
+
+main().catch((e) => {
+  emit('error', { message: String(e) });
+  process.exit(1);
+});

@@ -1,0 +1,185 @@
+/**
+ * `npm run bench`: end-to-end throughput, latency, loss and resources of
+ * MISP (ZeroMQ feed) → threatbus (CLI process) → zmq-app subscribers, plus
+ * the raw ZeroMQ ceiling of the same payloads. Every part is a separate
+ * process on 127.0.0.1. Results: bench/results/latest.json and
+ * docs/benchmarks.md (table) + docs/benchmarks-throughput.svg (plot).
+ *
+ *   npm run bench                 full run (10k, 100k, 1M; 1 and 10 subscribers; paced; RabbitMQ if reachable)
+ *   npm run bench -- --quick      smoke run (10k only)
+ *   npm run bench -- --only inmem-1  run the variants whose name starts with this
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { connect } from 'node:net';
+import { Child, freePort, startNodeChild } from './processes';
+import { sampleProcess } from './proc-stats';
+import { machineFacts, writeReport } from './report';
+import type { RunResult } from './report';
+
+const ROOT = resolve(__dirname, '../..');
+const CLI = join(ROOT, 'packages/threatbus/dist/cli.js');
+
+export interface Variant {
+  name: string;
+  kind: 'bus' | 'ceiling';
+  count: number;
+  subscribers: number;
+  /** Messages per second; 0 = burst. */
+  rate: number;
+  backbone: 'inmem' | 'rabbitmq';
+}
+
+function variants(quick: boolean, rabbit: boolean): Variant[] {
+  const v = (name: string, kind: Variant['kind'], count: number, subscribers = 1, rate = 0, backbone: Variant['backbone'] = 'inmem'): Variant =>
+    ({ name, kind, count, subscribers, rate, backbone });
+  const sizes = quick ? [10_000] : [10_000, 100_000, 1_000_000];
+  const list: Variant[] = [];
+  for (const n of sizes) list.push(v(`ceiling-${n}`, 'ceiling', n));
+  for (const n of sizes) list.push(v(`inmem-1sub-${n}`, 'bus', n));
+  list.push(v(`inmem-10sub-${quick ? 10_000 : 100_000}`, 'bus', quick ? 10_000 : 100_000, 10));
+  list.push(v(`inmem-paced-10k/s-${quick ? 20_000 : 100_000}`, 'bus', quick ? 20_000 : 100_000, 1, 10_000));
+  if (rabbit) for (const n of quick ? [10_000] : [10_000, 100_000]) list.push(v(`rabbitmq-1sub-${n}`, 'bus', n, 1, 0, 'rabbitmq'));
+  return list;
+}
+
+function rabbitReachable(): Promise<boolean> {
+  return new Promise((r) => {
+    const s = connect(5672, '127.0.0.1');
+    s.once('connect', () => { s.destroy(); r(true); });
+    s.once('error', () => r(false));
+  });
+}
+
+function busConfig(v: Variant, ports: { misp: number; manage: number; pub: number; sub: number }, tag: string): string {
+  const backbone = v.backbone === 'rabbitmq'
+    ? `    rabbitmq:\n      host: 127.0.0.1\n      port: 5672\n      username: guest\n      password: guest\n      exchange_name: threatbus-bench-${tag}\n      queue:\n        name_suffix: bench-${tag}\n        durable: false\n        auto_delete: true\n        lazy: false\n`
+    : '    inmem: {}\n';
+  return `logging:\n  console: true\n  console_verbosity: INFO\n  file: false\nplugins:\n  backbones:\n${backbone}  apps:\n` +
+    `    misp:\n      zmq:\n        host: 127.0.0.1\n        port: ${ports.misp}\n` +
+    `    zmq:\n      host: 127.0.0.1\n      manage: ${ports.manage}\n      pub: ${ports.pub}\n      sub: ${ports.sub}\n`;
+}
+
+async function waitForStderr(child: Child, pattern: RegExp, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!pattern.test(child.stderr)) {
+    if (child.proc.exitCode !== null) throw new Error(`${child.name} exited: ${child.stderr.slice(-3000)}`);
+    if (Date.now() > until) throw new Error(`${child.name}: no ${pattern} within ${timeoutMs} ms\n${child.stderr.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Wait until every receiver is done, or until none made progress for `stallMs` (then the rest counts as lost). */
+async function collect(receivers: Child[], stallMs: number): Promise<void> {
+  let lastTotal = -1;
+  let lastChange = Date.now();
+  for (;;) {
+    if (receivers.every((r) => r.last('done'))) return;
+    const total = receivers.reduce((s, r) => s + Number(r.last('progress')?.received ?? 0), 0);
+    if (total !== lastTotal) { lastTotal = total; lastChange = Date.now(); }
+    if (Date.now() - lastChange > stallMs) {
+      for (const r of receivers) if (!r.last('done')) r.proc.stdin?.end(); // asks it to report what it has
+      await Promise.all(receivers.map((r) => r.waitFor('done', 10_000)));
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function runVariant(v: Variant): Promise<RunResult> {
+  const tag = `${process.pid}-${Date.now().toString(36)}`;
+  const mispPort = await freePort();
+  const children: Child[] = [];
+  const tmp = mkdtempSync(join(tmpdir(), 'threatbus-bench-'));
+  let peak = { rssMB: 0, peakRssMB: 0, cpuSeconds: 0 };
+  let sampler: NodeJS.Timeout | undefined;
+  try {
+    const publisher = startNodeChild('publisher', 'misp-publisher.js', { port: mispPort, count: v.count, rate: v.rate, subscribers: 1 });
+    children.push(publisher);
+    await publisher.waitFor('bound');
+    let bus: Child | undefined;
+    let startupMs: number | undefined;
+    let receivers: Child[];
+    if (v.kind === 'ceiling') {
+      receivers = [startNodeChild('raw-subscriber', 'raw-subscriber.js', { port: mispPort, count: v.count })];
+      children.push(...receivers);
+    } else {
+      const ports = { misp: mispPort, manage: await freePort(), pub: await freePort(), sub: await freePort() };
+      const cfg = join(tmp, 'config.yaml');
+      writeFileSync(cfg, busConfig(v, ports, tag));
+      const began = performance.now();
+      bus = new Child('threatbus', spawn(process.execPath, [CLI, '-c', cfg], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] }));
+      children.push(bus);
+      await waitForStderr(bus, /Threat Bus ready/, 15_000);
+      startupMs = performance.now() - began;
+      const busPid = bus.pid;
+      sampler = setInterval(() => {
+        const s = sampleProcess(busPid);
+        if (s) peak = { rssMB: s.rssMB, peakRssMB: Math.max(peak.peakRssMB, s.peakRssMB), cpuSeconds: s.cpuSeconds };
+      }, 100);
+      receivers = Array.from({ length: v.subscribers }, (_, i) =>
+        startNodeChild(`subscriber-${i}`, 'bus-subscriber.js', { manage: ports.manage, count: v.count }));
+      children.push(...receivers);
+    }
+    await Promise.all(receivers.map((r) => r.waitFor('ready', 20_000)));
+    const sent = await publisher.waitFor('sent', 30 * 60_000);
+    await collect(receivers, 10_000);
+    if (bus) {
+      const s = sampleProcess(bus.pid);
+      if (s) peak = { rssMB: s.rssMB, peakRssMB: Math.max(peak.peakRssMB, s.peakRssMB), cpuSeconds: s.cpuSeconds };
+    }
+    const firstSendNs = BigInt(String(sent.startNs));
+    const subs = receivers.map((r) => {
+      const d = r.last('done')!;
+      const lastNs = BigInt(String(d.lastNs === 'undefined' ? 0 : d.lastNs));
+      const received = Number(d.received);
+      const seconds = Number(lastNs - firstSendNs) / 1e9;
+      return { received, lost: v.count - received, throughput: seconds > 0 ? received / seconds : 0, latency_us: d.latency_us as RunResult['latency_us'] };
+    });
+    return {
+      name: v.name, kind: v.kind, backbone: v.kind === 'ceiling' ? 'none' : v.backbone, count: v.count, subscribers: v.subscribers, rate: v.rate,
+      sent: Number(sent.count), publisher_seconds: Number(sent.seconds),
+      throughput: Math.min(...subs.map((s) => s.throughput)),
+      lost: subs.reduce((a, s) => a + s.lost, 0),
+      latency_us: subs[0].latency_us,
+      subscribers_detail: subs,
+      bus: bus ? { startup_ms: startupMs!, peak_rss_mb: peak.peakRssMB, end_rss_mb: peak.rssMB, cpu_seconds: peak.cpuSeconds } : undefined,
+      when: new Date().toISOString(),
+      machine: machineFacts(),
+    } as RunResult;
+  } finally {
+    if (sampler) clearInterval(sampler);
+    await Promise.all(children.reverse().map((c) => c.stop()));
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+  const rabbit = await rabbitReachable();
+  const list = variants(quick, rabbit).filter((v) => !only || v.name.startsWith(only));
+  if (!rabbit) console.error('RabbitMQ not reachable on 127.0.0.1:5672: RabbitMQ variants skipped');
+  const results: RunResult[] = [];
+  for (const v of list) {
+    process.stderr.write(`${v.name} ... `);
+    const r = await runVariant(v);
+    results.push(r);
+    process.stderr.write(`${Math.round(r.throughput).toLocaleString('en')} msg/s, lost ${r.lost}, p99 ${r.latency_us.p99.toFixed(0)} µs` +
+      (r.bus ? `, peak RSS ${r.bus.peak_rss_mb.toFixed(0)} MB, CPU ${r.bus.cpu_seconds.toFixed(1)} s, startup ${r.bus.startup_ms.toFixed(0)} ms` : '') + '\n');
+  }
+  const outDir = join(ROOT, 'bench/results');
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, quick ? 'quick.json' : 'latest.json');
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  if (!quick && !only) writeReport(results, ROOT, `npm run bench`);
+  console.error(`results: ${file}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
