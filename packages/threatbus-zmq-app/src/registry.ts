@@ -62,6 +62,12 @@ export class SubscriptionRegistry {
       throw e;
     }
     this.byP2p.set(p2p, sub);
+    // Apps whose SUB socket subscribes to a shorter prefix never "join"; start sending at the deadline.
+    sub.joinTimer = setTimeout(() => {
+      sub.joinTimer = undefined;
+      this.wake(sub);
+    }, this.options.joinTimeoutMs);
+    sub.joinTimer.unref();
     this.logger.info(`Received subscription for topic ${topics.join(', ')}, snapshot ${snapshotDays} days`, { p2p_topic: p2p });
     return sub;
   }
@@ -72,6 +78,7 @@ export class SubscriptionRegistry {
     if (!sub) return false;
     this.byP2p.delete(p2pTopic);
     sub.removed = true;
+    if (sub.joinTimer) clearTimeout(sub.joinTimer);
     for (const topic of sub.topics) this.bus.unsubscribe(topic, sub);
     const discarded = sub.queue.size + (sub.pending === undefined ? 0 : 1);
     sub.queue.clear();

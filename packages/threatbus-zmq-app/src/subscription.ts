@@ -26,6 +26,8 @@ export class Subscription implements Subscriber {
   pending: string | undefined;
   /** Set while the frame sender backs off after ZeroMQ refused a frame. */
   backoff: NodeJS.Timeout | undefined;
+  /** Fires at `joinDeadline`. */
+  joinTimer: NodeJS.Timeout | undefined;
   removed = false;
 
   constructor(

@@ -143,3 +143,20 @@ describe('frames over real sockets', () => {
     }
   });
 });
+
+test('an app subscribing with a shorter prefix (not its p2p topic) gets its messages after join_timeout', async () => {
+  const t = await startBus({ join_timeout: 0.2 });
+  const { topic: p2p } = await requestJson(t.manage, { action: 'subscribe', topic: 'stix2/indicator' });
+  const sub = rawSubscriber(t.ports.pub, (p2p as string).slice(0, 5));
+  try {
+    await sleep(100);
+    await t.started.bus.publish(indicator(1));
+    await t.started.bus.publish(indicator(2));
+    await until(() => sub.frames.length === 2, 3000, 'frames after the join timeout');
+    expect(t.app.registry!.get(p2p as string)!.join).toBe('waiting');
+  } finally {
+    sub.socket.close();
+    await sub.done;
+    await t.close();
+  }
+});
