@@ -36,6 +36,19 @@ export interface AppOptions {
 
 export const INDICATOR_TOPIC = 'stix2/indicator';
 
+/** The client library's INFO lines repeat what the app says itself at INFO; keep them for DEBUG. */
+function quieter(logger: Logger): Logger {
+  return {
+    debug: (m, meta) => logger.debug(m, meta),
+    info: (m, meta) => logger.debug(m, meta),
+    warn: (m, meta) => logger.warn(m, meta),
+    error: (m, meta) => logger.error(m, meta),
+    critical: (m, meta) => logger.critical(m, meta),
+    child: (name) => quieter(logger.child(name)),
+    isDebugEnabled: () => logger.isDebugEnabled(),
+  };
+}
+
 export class VastThreatBusApp {
   readonly metrics: AppMetrics;
   readonly backend: Backend;
@@ -156,7 +169,7 @@ export class VastThreatBusApp {
         heartbeatIntervalMs: this.o.heartbeatIntervalMs,
         retryDelayMs: this.o.retryDelayMs,
         maxRetryDelayMs: this.o.maxRetryDelayMs,
-        logger: this.logger.child('threatbus'),
+        logger: quieter(this.logger.child('threatbus')),
       });
       this.client = client;
       client.on('subscribed', (info) => {

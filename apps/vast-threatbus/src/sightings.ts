@@ -91,8 +91,7 @@ export function matcherResultToSighting(line: unknown, logger?: Logger): Sightin
   if (reference !== null && reference !== undefined) {
     const m = typeof reference === 'string' ? REFERENCE_RE.exec(reference) : null;
     if (!m) {
-      const n = typeof reference === 'string' ? reference.length : JSON.stringify(reference).length;
-      logger?.error(`Unexpected length: got ${n}, expected 60`, { reference });
+      logger?.error(`Unexpected reference in VAST matcher output: got ${JSON.stringify(reference)}, expected "\"threatbus__indicator--<uuid>\""`);
       return null;
     }
     ref = m[1];

@@ -178,7 +178,7 @@ test('after a bus restart the app re-subscribes and keeps matching', async () =>
   await until(() => app.subscriptions === 1);
   const ports = bus!.ports;
   await bus!.close();
-  bus = await TestBus.start(ports);
+  bus = await TestBus.restart(ports);
   await until(() => app.subscriptions === 2, 15_000, 're-subscription');
   expect(logger.has('warn', /Lost Threat Bus/)).toBe(true);
   await bus.publish(indicator(EVIL));
@@ -208,6 +208,8 @@ test('failing and slow retro queries are logged, bounded in parallel, and do not
   await until(() => logger.records.filter((r) => /Timeout after 0.3s in retro-query/.test(r.message)).length === 4, 15_000, 'timeouts');
   expect(app.metrics.retroMatchBacklog.value).toBe(0);
   expect(vast.callsOf('export').filter((a) => a[1] !== '--help')).toHaveLength(4);
+  // Two at a time: max_background_tasks bounds the VAST processes.
+  expect(vast.maxConcurrentExports()).toBe(2);
   await app.stop();
 
   vast.extraEnv.FAKE_VAST_SLOW_MS = '0';
@@ -229,4 +231,21 @@ test('Tenzir backend: TQL pipeline, endpoint via TENZIR_ENDPOINT', async () => {
   const calls = vast.calls();
   expect(calls.every((c) => c.bin === 'tenzir' && c.endpoint === 'tenzir.example:5158')).toBe(true);
   expect(calls.map((c) => c.argv)).toEqual([['remote version'], [`export | where ${EVIL_QUERY} | head 1 | write json -c`]]);
+});
+
+test('live matching survives VAST going down: the matcher is re-attached', async () => {
+  const { app, logger } = run({ live_match: true, retro_match: false, matcher_name: 'm' });
+  await until(() => app.subscriptions === 1);
+  const evil = indicator(EVIL);
+  await bus!.publish(evil);
+  await until(() => vast.callsOf('matcher', 'add').length === 1, 10_000, 'matcher add');
+  await until(() => vast.callsOf('matcher', 'attach').length === 1, 10_000, 'attach');
+  vast.setDown(true);
+  await until(() => logger.has('error', /VAST matcher process exited with message: .*(lost connection|failed to connect)/), 10_000, 'attach exit logged');
+  const attachesWhileDown = vast.callsOf('matcher', 'attach').length;
+  vast.setDown(false);
+  await until(() => vast.callsOf('matcher', 'attach').length > attachesWhileDown, 10_000, 're-attach');
+  vast.addEvent('zeek.dns', { ts: '2021-05-04T15:15:58', query: 'evil.com' });
+  await until(() => bus!.sightings.length === 1, 10_000, 'live sighting after re-attach');
+  expect(bus!.sightings[0].sighting_of_ref).toBe(evil.id);
 });

@@ -8,12 +8,13 @@
  *   FAKE_VAST_LOG       file; one JSON line per call: {bin, argv, endpoint, pid}
  *   FAKE_VAST_DB        JSON file {"<query>": [<result objects>]}: what export returns per query
  *   FAKE_VAST_DOWN      file; while it exists, the node is unreachable (every command fails like the real CLI)
- *   FAKE_VAST_SLOW_MS   delay before export prints its results
+ *   FAKE_VAST_SLOW_MS   delay before export prints its results (then start and end of each
+ *                       export are logged, the end as {event: "end"})
  *   FAKE_VAST_FAIL      comma list of sub-commands that fail (exit 1), e.g. "export,matcher"
  *   FAKE_VAST_NO_LOW_PRIORITY  export --help does not list --low-priority (an older VAST)
  *   FAKE_VAST_STATE     directory holding matcher state (one file per IoC) and events.jsonl:
- *                       `matcher attach` streams a match line for every event appended to
- *                       events.jsonl whose values contain an IoC of the matcher
+ *                       `matcher attach` streams a match line for every event in events.jsonl
+ *                       (not yet seen by an earlier attach) whose values contain an IoC of the matcher
  */
 'use strict';
 const fs = require('node:fs');
@@ -45,7 +46,15 @@ function db() {
 
 async function exportResults(query, maxEvents) {
   if (failing('export')) fail('[error] export failed: !! unspecified_error: fake failure');
-  if (env.FAKE_VAST_SLOW_MS) await sleep(Number(env.FAKE_VAST_SLOW_MS));
+  if (env.FAKE_VAST_SLOW_MS) {
+    // Record when this query ends (also when it is terminated), so tests can see how many ran at once.
+    process.on('SIGTERM', () => {
+      record({ event: 'end' });
+      process.exit(143);
+    });
+    await sleep(Number(env.FAKE_VAST_SLOW_MS));
+    record({ event: 'end' });
+  }
   let rows = db()[query] || [];
   if (maxEvents > 0) rows = rows.slice(0, maxEvents);
   for (const row of rows) process.stdout.write(JSON.stringify(row) + '\n');
@@ -73,15 +82,18 @@ function values(node, out = []) {
 
 async function attach(matcher) {
   const events = path.join(env.FAKE_VAST_STATE, 'events.jsonl');
-  let offset = fs.existsSync(events) ? fs.statSync(events).size : 0;
+  // A cursor shared by attach processes: a re-attached matcher continues where the last one stopped.
+  const cursor = path.join(env.FAKE_VAST_STATE, `cursor-${Buffer.from(matcher).toString('hex')}`);
+  let offset = fs.existsSync(cursor) ? Number(fs.readFileSync(cursor, 'utf8')) : 0;
   process.stderr.write(`attached to matcher ${matcher}\n`);
   process.on('SIGTERM', () => process.exit(0));
   for (;;) {
     if (down()) fail('[error] matcher attach: !! system_error: lost connection to the node');
     if (fs.existsSync(events) && fs.statSync(events).size > offset) {
-      const text = fs.readFileSync(events, 'utf8').slice(offset);
+      const text = fs.readFileSync(events).subarray(offset).toString('utf8');
       const end = text.lastIndexOf('\n') + 1;
       offset += Buffer.byteLength(text.slice(0, end));
+      fs.writeFileSync(cursor, String(offset));
       for (const line of text.slice(0, end).split('\n').filter(Boolean)) {
         const { type, event } = JSON.parse(line);
         const present = new Set(values(event));

@@ -46,6 +46,13 @@ export class RecordingLogger implements Logger {
   }
 }
 
+export interface Call {
+  bin: string;
+  argv: string[];
+  endpoint?: string;
+  event?: 'end';
+}
+
 /** A temp directory with `bin/vast` and `bin/tenzir` (copies of the fake) and the fake's state. */
 export class FakeVast {
   readonly dir = mkdtempSync(join(tmpdir(), 'vast-threatbus-'));
@@ -109,9 +116,27 @@ export class FakeVast {
     appendFileSync(join(this.state, 'events.jsonl'), JSON.stringify({ type, event }) + '\n');
   }
 
-  calls(): { bin: string; argv: string[]; endpoint?: string }[] {
+  /** Every call in order (without the end records of slow exports). */
+  calls(): Call[] {
+    return this.records().filter((c) => c.event === undefined);
+  }
+
+  records(): Call[] {
     if (!existsSync(this.log)) return [];
-    return readFileSync(this.log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { bin: string; argv: string[]; endpoint?: string });
+    return readFileSync(this.log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Call);
+  }
+
+  /** Most slow exports running at the same time, from the start/end records. */
+  maxConcurrentExports(): number {
+    let now = 0;
+    let max = 0;
+    for (const r of this.records()) {
+      const args = r.argv[0] === '-e' ? r.argv.slice(2) : r.argv;
+      if (args[0] !== 'export' || args[1] === '--help') continue;
+      now += r.event === 'end' ? -1 : 1;
+      max = Math.max(max, now);
+    }
+    return max;
   }
 
   /** Calls whose argv (after the endpoint) starts with `words`. */
@@ -130,6 +155,22 @@ export class TestBus {
     readonly ports: BoundPorts,
     private readonly probe: () => AppBus,
   ) {}
+
+  /**
+   * Start on the given ports, retrying while they are still in use: ZeroMQ
+   * releases a closed socket's port asynchronously, so a restart on the same
+   * ports can briefly find them busy.
+   */
+  static async restart(ports: BoundPorts): Promise<TestBus> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await TestBus.start(ports);
+      } catch (e) {
+        if (attempt >= 50 || !/in use/i.test((e as Error).message)) throw e;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
 
   static async start(ports: Partial<BoundPorts> = {}): Promise<TestBus> {
     let zmqApp: ZmqApp | undefined;
