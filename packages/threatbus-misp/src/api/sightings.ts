@@ -1,0 +1,137 @@
+/**
+ * Reports sightings from the bus to MISP (`POST /sightings/add`, misp.md §8).
+ *
+ * Each sighting is delivered on its own with retries (exponential backoff
+ * from `retry_delay`, capped at 60 s, for at most `retry_for` seconds), up
+ * to `max_in_flight` at once, so one sighting MISP keeps rejecting does not
+ * hold up the others. Counters say how many were sent and how many failed.
+ */
+import { MessageQueue, warnOnOverflow } from 'threatbus';
+import type { Logger, Message } from 'threatbus';
+import type { ApiConfig } from '../config';
+import { mapSighting } from '../mapping/sighting';
+import type { MispSighting } from '../mapping/sighting';
+import { MispApiError, mispErrorText } from './client';
+import type { MispClient } from './client';
+
+export interface SightingCounters {
+  /** Accepted by MISP. */
+  sent: number;
+  /** Given up on after retrying for `retry_for` seconds, or pending at shutdown. */
+  failed: number;
+  /** Attempts that failed and were retried. */
+  retries: number;
+  /** Not reportable (no `indicator--` ref or no valid `created`). */
+  skipped: number;
+}
+
+const MAX_DELAY_MS = 60_000;
+
+/** Sleep that ends early (rejecting) when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export class SightingReporter {
+  readonly queue: MessageQueue<Message>;
+  readonly counters: SightingCounters = { sent: 0, failed: 0, retries: 0, skipped: 0 };
+  private readonly abort = new AbortController();
+  private readonly inFlight = new Set<Promise<void>>();
+  private loop?: Promise<void>;
+
+  constructor(
+    private readonly client: MispClient,
+    private readonly config: ApiConfig,
+    private readonly logger: Logger,
+  ) {
+    this.queue = new MessageQueue({ onOverflow: warnOnOverflow(logger, 'misp sightings') });
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** Stop taking sightings; pending retries are abandoned and counted as failed. */
+  async stop(): Promise<void> {
+    this.queue.close();
+    this.queue.clear();
+    this.abort.abort(new Error('plugin stopping'));
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async run(): Promise<void> {
+    for await (const message of this.queue) {
+      if (this.abort.signal.aborted) break;
+      const body = mapSighting(message);
+      if (!body) {
+        this.counters.skipped++;
+        this.logger.debug('Not reporting sighting to MISP: it does not refer to an indicator--<uuid> or lacks a valid created time', {
+          sighting_id: (message as { id?: unknown }).id,
+        });
+        continue;
+      }
+      while (this.inFlight.size >= this.config.max_in_flight) await Promise.race(this.inFlight);
+      const task = this.deliver(body, String((message as { id?: unknown }).id)).finally(() => this.inFlight.delete(task));
+      this.inFlight.add(task);
+    }
+  }
+
+  /** One POST; resolves with MISP's answer or throws with a reason. */
+  private async postOnce(body: MispSighting): Promise<unknown> {
+    const answer = await this.client.post('/sightings/add', body, this.abort.signal);
+    // As the original: an empty answer or one carrying a `message` is MISP saying no.
+    const msg = typeof answer === 'object' && answer !== null ? (answer as Record<string, unknown>).message : undefined;
+    if (!answer || (typeof msg === 'string' && msg !== '')) {
+      throw new MispApiError(`MISP refused the sighting: ${mispErrorText(answer) ?? JSON.stringify(answer)}`, 200, answer);
+    }
+    return answer;
+  }
+
+  private async deliver(body: MispSighting, sightingId: string): Promise<void> {
+    const deadline = Date.now() + this.config.retry_for * 1000;
+    let delay = this.config.retry_delay * 1000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const answer = await this.postOnce(body);
+        this.counters.sent++;
+        this.logger.debug('Reported sighting to MISP', { sighting_id: sightingId, attribute: body.id, attempt, answer: JSON.stringify(answer)?.slice(0, 200) });
+        return;
+      } catch (e) {
+        if (this.abort.signal.aborted) {
+          this.counters.failed++;
+          this.logger.warn('Sighting not reported to MISP: the plugin stopped while it was pending', { sighting_id: sightingId, attribute: body.id });
+          return;
+        }
+        const reason = e instanceof Error ? e.message : String(e);
+        if (Date.now() + delay > deadline) {
+          this.counters.failed++;
+          this.logger.error('Failed to report sighting to MISP, giving up', { sighting_id: sightingId, attribute: body.id, attempts: attempt, error: reason });
+          return;
+        }
+        this.counters.retries++;
+        const log = attempt === 1 ? this.logger.warn.bind(this.logger) : this.logger.debug.bind(this.logger);
+        log('Failed to report sighting to MISP, will retry', { sighting_id: sightingId, attribute: body.id, attempt, retry_in_s: delay / 1000, error: reason });
+        try {
+          await sleep(delay, this.abort.signal);
+        } catch {
+          this.counters.failed++;
+          this.logger.warn('Sighting not reported to MISP: the plugin stopped while it was pending', { sighting_id: sightingId, attribute: body.id });
+          return;
+        }
+        delay = Math.min(delay * 2, MAX_DELAY_MS);
+      }
+    }
+  }
+}

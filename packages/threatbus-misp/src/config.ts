@@ -1,0 +1,121 @@
+/**
+ * Config of `plugins.apps.misp` (misp.md §2): JSON schema with defaults, and
+ * the cross-key rule the schema cannot say clearly (exactly one of `zmq` and
+ * `kafka`).
+ *
+ * Changes from the original: `kafka.poll_interval` accepts integers (quirk
+ * C12); unknown keys, also inside filter entries, are errors (the original
+ * ignored `org:` in a filter, which then matched everything); the `api`
+ * section has optional tuning keys.
+ */
+import { ConfigError } from 'threatbus';
+import type { JsonSchema } from 'threatbus';
+import type { MispFilter } from './mapping/filter';
+
+export interface ApiConfig {
+  /** MISP base URL incl. scheme. */
+  host: string;
+  /** false: do not verify the TLS certificate; a string: path of a CA bundle to verify against. */
+  ssl: boolean | string;
+  key: string;
+  /** Seconds per HTTP request. */
+  timeout: number;
+  /** Seconds a failing sighting is retried before it counts as failed. */
+  retry_for: number;
+  /** First retry delay in seconds; doubles per attempt up to 60 s. */
+  retry_delay: number;
+  /** Sightings reported concurrently (each retries on its own). */
+  max_in_flight: number;
+  /** Attributes per restSearch page during snapshots. */
+  page_size: number;
+}
+
+export interface ZmqConfig {
+  host: string;
+  port: number;
+}
+
+export interface KafkaConfig {
+  topics: string[];
+  /** Seconds a poll waits for messages. */
+  poll_interval: number;
+  /** librdkafka settings, passed as-is. */
+  config: Record<string, string | number | boolean>;
+}
+
+export interface MispConfig {
+  api?: ApiConfig;
+  filter: MispFilter[];
+  zmq?: ZmqConfig;
+  kafka?: KafkaConfig;
+}
+
+const stringList = { type: 'array', items: { type: 'string' } };
+
+export const configSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    api: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['host', 'ssl', 'key'],
+      properties: {
+        host: { type: 'string', pattern: '^https?://', description: 'MISP base URL, e.g. https://misp.example.org' },
+        ssl: { type: ['boolean', 'string'], description: 'false: do not verify the certificate; a path: CA bundle' },
+        key: { type: 'string', minLength: 1 },
+        timeout: { type: 'number', exclusiveMinimum: 0, default: 30 },
+        retry_for: { type: 'number', minimum: 0, default: 300 },
+        retry_delay: { type: 'number', exclusiveMinimum: 0, default: 1 },
+        max_in_flight: { type: 'integer', minimum: 1, default: 8 },
+        page_size: { type: 'integer', minimum: 1, default: 1000 },
+      },
+    },
+    filter: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          orgs: { type: 'array', items: { type: ['string', 'integer'] } },
+          types: stringList,
+          tags: stringList,
+        },
+      },
+    },
+    zmq: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['host', 'port'],
+      properties: {
+        host: { type: 'string', minLength: 1 },
+        port: { type: 'integer', minimum: 1, maximum: 65535 },
+      },
+    },
+    kafka: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['topics', 'config'],
+      properties: {
+        topics: { ...stringList, minItems: 1 },
+        poll_interval: { type: 'number', exclusiveMinimum: 0, default: 1.0 },
+        config: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+      },
+    },
+  },
+};
+
+/** Dotted path of the plugin's section; the name is fixed by package.json. */
+export const CONFIG_PATH = 'plugins.apps.misp';
+
+/** Exactly one intake (misp.md §2); throws a ConfigError naming both keys. */
+export function checkIntake(config: MispConfig): void {
+  const problem =
+    config.zmq && config.kafka
+      ? `configure either '${CONFIG_PATH}.zmq' or '${CONFIG_PATH}.kafka', not both (MISP would deliver every attribute twice)`
+      : !config.zmq && !config.kafka
+        ? `one of '${CONFIG_PATH}.zmq' (MISP's ZeroMQ publisher) or '${CONFIG_PATH}.kafka' (MISP's Kafka export) is required`
+        : undefined;
+  if (problem) throw new ConfigError([{ path: CONFIG_PATH, message: problem }]);
+}

@@ -1,0 +1,79 @@
+/**
+ * What happens to one attribute notification, whichever way it came in
+ * (misp.md §4.3): parse JSON, apply the whitelist, map to an Indicator,
+ * publish. Bad input is logged with where it came from and the attribute's
+ * uuid, then skipped; nothing here throws.
+ */
+import type { AppBus, Logger } from 'threatbus';
+import { mapAttribute, attributeUuid } from '../mapping/attribute';
+import { isWhitelisted } from '../mapping/filter';
+import type { MispFilter } from '../mapping/filter';
+
+export interface IntakeCounters {
+  received: number;
+  published: number;
+  /** Not whitelisted by the filters. */
+  filtered: number;
+  /** Mapped to nothing (e.g. `to_ids` false on add). */
+  ignored: number;
+  /** Not JSON or not a valid attribute. */
+  invalid: number;
+  /** The bus did not take the indicator. */
+  failed: number;
+}
+
+/** `published`: on the bus; `dropped`: deliberately not published (filtered, invalid, no IoC); `failed`: the bus refused it. */
+export type Outcome = 'published' | 'dropped' | 'failed';
+
+export class AttributeHandler {
+  readonly counters: IntakeCounters = { received: 0, published: 0, filtered: 0, ignored: 0, invalid: 0, failed: 0 };
+
+  constructor(
+    private readonly filters: readonly MispFilter[],
+    private readonly bus: AppBus,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Handle one notification; `where` names the source for log lines (e.g. `zmq tcp://misp:50000`). */
+  async handle(text: string, where: string): Promise<Outcome> {
+    this.counters.received++;
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch (e) {
+      this.counters.invalid++;
+      this.logger.error('Skipping MISP message that is not JSON', { source: where, error: (e as Error).message, text: text.slice(0, 200) });
+      return 'dropped';
+    }
+    const attribute = (message as { Attribute?: unknown } | null)?.Attribute;
+    const uuid = attributeUuid(attribute);
+    if (!isWhitelisted(message, this.filters)) {
+      this.counters.filtered++;
+      if (this.logger.isDebugEnabled()) this.logger.debug('MISP attribute not whitelisted by the filters, dropped', { source: where, uuid });
+      return 'dropped';
+    }
+    let indicator;
+    try {
+      indicator = mapAttribute(attribute, (message as { action?: unknown }).action);
+    } catch (e) {
+      this.counters.invalid++;
+      this.logger.warn('Skipping MISP attribute that cannot be mapped to STIX', { source: where, uuid, error: (e as Error).message });
+      return 'dropped';
+    }
+    if (!indicator) {
+      this.counters.ignored++;
+      if (this.logger.isDebugEnabled()) this.logger.debug('MISP attribute is not an IoC (to_ids false), dropped', { source: where, uuid });
+      return 'dropped';
+    }
+    try {
+      await this.bus.publish(indicator);
+    } catch (e) {
+      this.counters.failed++;
+      this.logger.error('Could not publish indicator from MISP', { source: where, uuid, error: (e as Error).message });
+      return 'failed';
+    }
+    this.counters.published++;
+    if (this.logger.isDebugEnabled()) this.logger.debug('Published indicator from MISP', { source: where, id: indicator.id, remove: indicator.x_threatbus_update === 'REMOVE' });
+    return 'published';
+  }
+}

@@ -1,0 +1,10 @@
+/** Why a MISP attribute could not become an Indicator. `uuid` names the attribute when it had one. */
+export class MispMappingError extends Error {
+  override readonly name = 'MispMappingError';
+  constructor(
+    message: string,
+    readonly uuid?: string,
+  ) {
+    super(message);
+  }
+}

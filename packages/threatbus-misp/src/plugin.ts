@@ -1,0 +1,112 @@
+/**
+ * The MISP app: attributes in over ZeroMQ or Kafka → `stix2/indicator`;
+ * `stix2/sighting` → MISP's REST API; indicator snapshots from a REST search.
+ *
+ * Changes from the original's lifecycle (misp.md §3): an unreachable MISP at
+ * start no longer disables the whole plugin (quirk C4): intake runs, the API
+ * is probed in the background and sightings retry; without an `api` section
+ * the plugin does not subscribe to sightings at all (C5).
+ */
+import { Topic } from 'threatbus';
+import type { AppContext, AppPlugin, SnapshotReply, SnapshotRequest } from 'threatbus';
+import { checkIntake } from './config';
+import type { MispConfig } from './config';
+import { MispClient } from './api/client';
+import { SightingReporter } from './api/sightings';
+import type { SightingCounters } from './api/sightings';
+import { answerSnapshot } from './api/snapshot';
+import { AttributeHandler } from './intake/handler';
+import type { IntakeCounters } from './intake/handler';
+import { ZmqReceiver } from './intake/zmq';
+import { KafkaReceiver } from './intake/kafka';
+
+export class MispApp implements AppPlugin {
+  private readonly handler: AttributeHandler;
+  private readonly zmq?: ZmqReceiver;
+  private readonly kafka?: KafkaReceiver;
+  private readonly client?: MispClient;
+  private readonly reporter?: SightingReporter;
+  private readonly abort = new AbortController();
+  private readonly background = new Set<Promise<unknown>>();
+  private started = false;
+
+  constructor(private readonly ctx: AppContext<MispConfig>) {
+    const { config, logger, bus } = ctx;
+    checkIntake(config);
+    this.handler = new AttributeHandler(config.filter ?? [], bus, logger);
+    const onPayload = (json: string, where: string) => this.handler.handle(json, where);
+    if (config.zmq) this.zmq = new ZmqReceiver(config.zmq, onPayload, logger);
+    else if (config.kafka) this.kafka = new KafkaReceiver(config.kafka, onPayload, logger);
+    if (config.api) {
+      this.client = new MispClient(config.api);
+      this.reporter = new SightingReporter(this.client, config.api, logger.child('sightings'));
+    }
+  }
+
+  /** Sightings sent to / failed at MISP (zeros without an `api` section). */
+  get sightings(): Readonly<SightingCounters> {
+    return this.reporter?.counters ?? { sent: 0, failed: 0, retries: 0, skipped: 0 };
+  }
+
+  /** What happened to incoming attribute notifications. */
+  get intake(): Readonly<IntakeCounters> {
+    return this.handler.counters;
+  }
+
+  async start(): Promise<void> {
+    const { logger, bus } = this.ctx;
+    if (this.zmq) this.zmq.start();
+    if (this.kafka) await this.kafka.start();
+    this.started = true;
+    const intake = this.zmq ? `zmq ${this.zmq.endpoint} (topic misp_json_attribute)` : this.kafka!.description;
+    if (this.client && this.reporter) {
+      bus.subscribe(Topic.SIGHTING, this.reporter.queue);
+      this.reporter.start();
+      logger.info('MISP plugin started', { intake, api: this.client.host, filters: this.ctx.config.filter.length });
+      this.track(this.probe());
+    } else {
+      logger.info('MISP plugin started', { intake, filters: this.ctx.config.filter.length });
+      logger.warn('Starting MISP plugin without API connection, cannot report back sightings or request snapshots.');
+    }
+  }
+
+  /** Say early whether the API answers; nothing depends on it. */
+  private async probe(): Promise<void> {
+    try {
+      const answer = await this.client!.get('/servers/getVersion', this.abort.signal);
+      this.ctx.logger.debug('MISP API reachable', { api: this.client!.host, version: (answer as { version?: unknown } | null)?.version });
+    } catch (e) {
+      if (this.abort.signal.aborted) return;
+      this.ctx.logger.warn('MISP API not reachable yet; sightings will be retried', { api: this.client!.host, error: (e as Error).message });
+    }
+  }
+
+  private track(p: Promise<unknown>): void {
+    const t = p.finally(() => this.background.delete(t));
+    this.background.add(t);
+  }
+
+  async snapshot(request: SnapshotRequest, reply: SnapshotReply): Promise<void> {
+    if (!this.client || !this.ctx.config.api) {
+      this.ctx.logger.debug('Cannot perform snapshot request. No MISP API connection.', { snapshot_id: request.snapshot_id });
+      return;
+    }
+    const task = answerSnapshot(this.client, this.ctx.config.filter, this.ctx.config.api.page_size, request, reply, this.ctx.logger, this.abort.signal);
+    this.track(task.catch(() => undefined));
+    await task;
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort(new Error('MISP plugin stopping'));
+    if (this.reporter) {
+      this.ctx.bus.unsubscribe(Topic.SIGHTING, this.reporter.queue);
+      await this.reporter.stop();
+    }
+    await this.zmq?.stop();
+    await this.kafka?.stop();
+    await Promise.allSettled([...this.background]);
+    this.client?.close();
+    if (this.started) this.ctx.logger.info('MISP plugin stopped', { sightings_sent: this.sightings.sent, sightings_failed: this.sightings.failed });
+    this.started = false;
+  }
+}
