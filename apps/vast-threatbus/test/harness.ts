@@ -6,8 +6,8 @@
 import { copyFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { createIndicator, defineAppPlugin, silentLogger, startThreatBus } from 'threatbus';
-import type { AppBus, Indicator, Logger, LogMeta, Message, Sighting, StartedBus } from 'threatbus';
+import { MessageType, createIndicator, defineAppPlugin, silentLogger, startThreatBus } from 'threatbus';
+import type { AppBus, Indicator, Logger, LogMeta, Message, Sighting, SnapshotReply, SnapshotRequest, StartedBus } from 'threatbus';
 import zmqPlugin from 'threatbus-zmq-app';
 import type { BoundPorts, ZmqApp } from 'threatbus-zmq-app';
 import { VastThreatBusApp, validateConfig } from '../src';
@@ -150,6 +150,7 @@ export class FakeVast {
 /** A Threat Bus with the zmq-app plugin and a probe app that publishes indicators and records sightings. */
 export class TestBus {
   sightings: Sighting[] = [];
+  snapshotRequests: SnapshotRequest[] = [];
   private constructor(
     readonly started: StartedBus,
     readonly ports: BoundPorts,
@@ -172,7 +173,8 @@ export class TestBus {
     }
   }
 
-  static async start(ports: Partial<BoundPorts> = {}): Promise<TestBus> {
+  static async start(ports: Partial<BoundPorts> = {}, history: Indicator[] = []): Promise<TestBus> {
+    const snapshotRequests: SnapshotRequest[] = [];
     let zmqApp: ZmqApp | undefined;
     let probeBus: AppBus | undefined;
     const sightings: Sighting[] = [];
@@ -186,6 +188,11 @@ export class TestBus {
             ctx.bus.subscribe('stix2/sighting', { push: (m: Message) => void (m.type === 'sighting' && sightings.push(m)) });
           },
           stop: async () => {},
+          // Answers indicator snapshots with `history`, like an intel source (MISP) would.
+          snapshot: async (request: SnapshotRequest, reply: SnapshotReply) => {
+            snapshotRequests.push(request);
+            if (request.snapshot_type === MessageType.INDICATOR) for (const i of history) await reply.send(i);
+          },
         };
       },
     });
@@ -201,6 +208,7 @@ export class TestBus {
     });
     const bus = new TestBus(started, (zmqApp as ZmqApp).ports as BoundPorts, () => probeBus as AppBus);
     bus.sightings = sightings;
+    bus.snapshotRequests = snapshotRequests;
     return bus;
   }
 
