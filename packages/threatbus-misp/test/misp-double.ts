@@ -31,10 +31,34 @@ export function openApi(): { doc: OpenApi; ajv: Ajv } {
   // OpenAPI 3.0 schemas: `nullable` is understood by ajv; `example` and the like are ignored with strict off.
   const ajv = new Ajv({ strict: false, allErrors: true });
   ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
-  for (const f of ['int32', 'int64', 'date-time', 'date', 'email', 'hostname', 'uri', 'url', 'ipv4', 'ipv6', 'binary', 'byte', 'password']) ajv.addFormat(f, true);
-  ajv.addSchema({ $id: 'misp', components: doc.components }, 'misp');
+  for (const f of ['int32', 'int64', 'date-time', 'date', 'email', 'hostname', 'uri', 'url', 'ipv4', 'ipv6', 'binary', 'byte', 'password', 'float', 'double']) ajv.addFormat(f, true);
+  const components = openApiToJsonSchema(doc.components) as OpenApi['components'];
+  // MISP's description says `org` is oneOf(OrganisationId, OrganisationName), but both are strings and every
+  // id is also a valid name, so no numeric org could ever pass; it means anyOf.
+  const org = (components.schemas.AttributeRestSearchFilter.properties as Record<string, Json>).org;
+  org.anyOf = org.oneOf;
+  delete org.oneOf;
+  ajv.addSchema({ $id: 'misp', components }, 'misp');
   cached = { doc, ajv };
   return cached;
+}
+
+/**
+ * OpenAPI 3.0 → JSON schema: `nullable: true` becomes a `null` type (or a
+ * `null` alternative where there is no `type`, e.g. next to `$ref`/`oneOf`).
+ */
+function openApiToJsonSchema(node: unknown): never {
+  if (Array.isArray(node)) return node.map(openApiToJsonSchema) as never;
+  if (typeof node !== 'object' || node === null) return node as never;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node)) if (k !== 'nullable') out[k] = openApiToJsonSchema(v);
+  if ((node as Json).nullable === true) {
+    if (typeof out.type === 'string') {
+      out.type = [out.type, 'null'];
+      if (Array.isArray(out.enum)) out.enum = [...out.enum, null];
+    } else return { anyOf: [out, { type: 'null' }] } as never;
+  }
+  return out as never;
 }
 
 function resolveRef<T>(doc: OpenApi, node: { $ref?: string } | T): T {
@@ -129,6 +153,12 @@ export class MispDouble {
   }
 
   async start(): Promise<this> {
+    // Compile the validators now: compiling MISP's large description takes longer than a request timeout.
+    checkRequest('POST', '/attributes/restSearch', {});
+    checkRequest('POST', '/sightings/add', {});
+    for (const status of [200, 403, 404, 500]) {
+      for (const t of ['/sightings/add', '/attributes/restSearch', '/servers/getVersion']) checkResponse(t === '/servers/getVersion' ? 'GET' : 'POST', t, status, {});
+    }
     this.server = http.createServer((req, res) => this.onRequest(req, res));
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
     return this;
@@ -167,7 +197,13 @@ export class MispDouble {
       const method = req.method ?? 'GET';
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       this.requests.push({ method, path, headers: req.headers, body });
-      this.route(method, path, req.headers, body, res);
+      try {
+        this.route(method, path, req.headers, body, res);
+      } catch (e) {
+        this.violations.push(`double failed on ${method} ${path}: ${(e as Error).message}`);
+        res.writeHead(500);
+        res.end();
+      }
     });
   }
 
