@@ -284,3 +284,19 @@ test('snapshot requests of other apps reach the app and are skipped (it holds no
   expect(app.metrics.addedIocs.value).toBe(0);
   expect(vast.callsOf('export').filter((a) => a[1] !== '--help')).toEqual([]);
 });
+
+test('Threat Bus down at start: subscription is retried until the bus is up', async () => {
+  const ports = bus!.ports;
+  const endpoint = bus!.endpoint;
+  await bus!.close();
+  bus = undefined;
+  vast.setResults({ [EVIL_QUERY]: [row(1)] });
+  const started = startApp(testConfig({ threatbus: endpoint }));
+  stopApp = () => started.app.stop();
+  await until(() => started.logger.records.filter((r) => r.level === 'warn' && /Subscription failed, retrying/.test(r.message)).length >= 1, 15_000, 'failed subscription');
+  expect(started.app.subscriptions).toBe(0);
+  bus = await TestBus.restart(ports);
+  await until(() => started.app.subscriptions === 1, 15_000, 'subscription once the bus is up');
+  await bus.publish(indicator(EVIL));
+  await until(() => bus!.sightings.length === 1, 10_000, 'sighting');
+});
