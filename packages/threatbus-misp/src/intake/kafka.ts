@@ -40,6 +40,15 @@ export function loadRdKafka(load?: () => unknown): RdKafka {
 }
 
 const BATCH = 100;
+
+/**
+ * librdkafka topic-level properties a consumer may set. librdkafka takes
+ * them in the global config too, but node-rdkafka then replaces the default
+ * topic config with its second constructor argument, so e.g.
+ * `auto.offset.reset` in `kafka.config` would be silently ignored; they are
+ * copied into the topic config as well.
+ */
+const TOPIC_LEVEL = ['auto.offset.reset', 'auto.commit.enable', 'auto.commit.interval.ms', 'offset.store.method', 'offset.store.path', 'offset.store.sync.interval.ms', 'consume.callback.max.messages'];
 const RETRY_MS = 1000;
 
 export class KafkaReceiver {
@@ -64,7 +73,8 @@ export class KafkaReceiver {
       this.logger.warn("Ignoring kafka.config 'enable.auto.commit: true': offsets are committed after each message was handled");
     }
     settings['enable.auto.commit'] = false;
-    const consumer = new kafka.KafkaConsumer(settings, {});
+    const topicSettings = Object.fromEntries(TOPIC_LEVEL.filter((k) => k in settings).map((k) => [k, settings[k]]));
+    const consumer = new kafka.KafkaConsumer(settings, topicSettings);
     consumer.on('event.error', (err) => this.logger.error(`Kafka error: ${err.message}`, { source: this.description }));
     await new Promise<void>((resolve, reject) =>
       consumer.connect({ timeout: 30_000 }, (err) => (err ? reject(new Error(`Cannot connect to Kafka (${this.description}): ${err.message}`)) : resolve())),
