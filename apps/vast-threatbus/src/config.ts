@@ -6,8 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseEnv } from 'node:util';
-import { ConfigError, LOG_LEVEL_NAMES, parseConfigYaml, parseEnvValue, validateAgainst } from 'threatbus';
+import { applyEnvOverrides, ConfigError, environmentWithDotenv, LOG_LEVEL_NAMES, parseConfigYaml, validateAgainst } from 'threatbus';
 import type { ConfigProblem, JsonSchema, LogLevelName } from 'threatbus';
 import type { BackendName } from './backend';
 
@@ -92,21 +91,9 @@ function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Apply `VAST_THREATBUS_*` variables (mutates `data`); returns dotted path → variable name. */
+/** Apply `VAST_THREATBUS_*` variables (mutates `data`) with the core's rules; returns dotted path → variable name. */
 export function applyEnv(data: Json, env: NodeJS.ProcessEnv): Map<string, string> {
-  const origins = new Map<string, string>();
-  for (const name of Object.keys(env).filter((k) => k.startsWith(ENV_PREFIX)).sort()) {
-    const segments = name.slice(ENV_PREFIX.length).split('__').filter(Boolean).map((s) => s.toLowerCase());
-    if (segments.length === 0) continue;
-    let node = data;
-    for (const s of segments.slice(0, -1)) {
-      if (!isObject(node[s])) node[s] = {};
-      node = node[s] as Json;
-    }
-    node[segments[segments.length - 1]] = parseEnvValue(env[name] ?? '');
-    origins.set(segments.join('.'), name);
-  }
-  return origins;
+  return applyEnvOverrides(data, env, { prefix: ENV_PREFIX, topLevelKeys: Object.keys(configSchema.properties as Json) });
 }
 
 function merge(target: Json, source: Json): Json {
@@ -140,9 +127,7 @@ export function loadConfig(options: LoadConfigOptions = {}): VastThreatBusConfig
     file = DEFAULT_CONFIG_NAMES.map((n) => resolve(cwd, n)).find((p) => existsSync(p));
   }
   const data: Json = file ? parseConfigYaml(readFileSync(file, 'utf8'), file) : {};
-  const dotenv = resolve(cwd, '.env');
-  const env = existsSync(dotenv) ? { ...parseEnv(readFileSync(dotenv, 'utf8')), ...(options.env ?? process.env) } : options.env ?? process.env;
-  const envOrigins = applyEnv(data, env);
+  const envOrigins = applyEnv(data, environmentWithDotenv(cwd, options.env ?? process.env));
   if (options.overrides) merge(data, structuredClone(options.overrides));
   return validateConfig(data, (path) => (envOrigins.has(path) ? `env ${envOrigins.get(path)}` : file));
 }

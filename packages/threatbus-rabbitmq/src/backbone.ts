@@ -43,13 +43,15 @@ export class RabbitMqBackbone implements BackbonePlugin {
       durable: config.queue.durable,
       prefetch: config.prefetch,
     });
-    // Deliveries start only after the bus has started its apps (the core starts backbones first and
-    // has no "ready" hook): messages waiting in a durable queue then reach the subscriptions apps
-    // make while starting, instead of being handed to nobody.
-    const consumer = this.consumer;
-    setImmediate(() => {
-      if (this.running) consumer.begin();
-    });
+  }
+
+  /**
+   * Deliveries start only once the bus has started its apps: messages waiting
+   * in a durable queue then reach the subscriptions apps made while starting,
+   * instead of being handed to nobody.
+   */
+  onBusReady(): void {
+    if (this.running) this.consumer?.begin();
   }
 
   async stop(): Promise<void> {

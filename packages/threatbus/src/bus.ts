@@ -74,6 +74,13 @@ export class ThreatBus implements AppBus {
       throw e;
     }
     this.state = 'running';
+    for (const { name, plugin } of this.backbones) {
+      try {
+        plugin.onBusReady?.();
+      } catch (e) {
+        log.error(`The backbone '${name}' failed in onBusReady`, { error: e });
+      }
+    }
     log.info('Threat Bus ready', {
       backbones: this.backbones.map((b) => b.name).join(','),
       apps: this.apps.map((a) => a.name).join(','),

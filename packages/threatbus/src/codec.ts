@@ -22,8 +22,24 @@ export class MessageDecodeError extends Error {
   }
 }
 
-/** Encode any bus message as the original did. */
+/**
+ * Encodings of messages already encoded. A message is encoded once per
+ * outgoing wire (every zmq subscriber, every Zeek, RabbitMQ); messages are
+ * not modified once they are on the bus, so the text can be shared.
+ */
+const encoded = new WeakMap<Message, string>();
+
+/** Encode any bus message as the original did. The result is cached per message object. */
 export function encodeMessage(message: Message): string {
+  let text = encoded.get(message);
+  if (text === undefined) {
+    text = encodeUncached(message);
+    encoded.set(message, text);
+  }
+  return text;
+}
+
+function encodeUncached(message: Message): string {
   switch (message.type) {
     case 'indicator':
     case 'sighting':

@@ -109,6 +109,13 @@ export interface BackbonePlugin {
   stop(): Promise<void>;
   /** Move a message to every bus instance on this backbone (including this one, through `deliver`). */
   publish(message: Message): Promise<void>;
+  /**
+   * Optional: called once every app has started and made its subscriptions.
+   * A backbone that holds messages from before this instance started (a
+   * durable queue) should begin consuming here, so they reach the apps'
+   * subscribers instead of being delivered to nobody.
+   */
+  onBusReady?(): void;
 }
 
 export interface BackbonePluginDefinition<C = Record<string, unknown>> extends PluginDefinitionBase {

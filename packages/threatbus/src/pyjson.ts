@@ -16,17 +16,19 @@ function escapeNonAscii(json: string): string {
   return json.replace(NON_ASCII, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
-function quote(s: string): string {
-  const json = JSON.stringify(s);
-  // Fast path: almost all values are ASCII.
-  return HAS_NON_ASCII.test(json) ? escapeNonAscii(json) : json;
-}
-
 /** Serialise `value` like Python's `json.dumps(value)`. Keys keep insertion order; `undefined` properties are skipped. */
 export function pythonJsonStringify(value: unknown): string {
+  const out = write(value);
+  // Non-ASCII characters can only occur inside strings (JSON.stringify leaves them as they are),
+  // so one pass over the whole text escapes them as Python's ensure_ascii does.
+  return HAS_NON_ASCII.test(out) ? escapeNonAscii(out) : out;
+}
+
+// Hot path (every message on every wire): string concatenation and for-in, no intermediate arrays.
+function write(value: unknown): string {
   switch (typeof value) {
     case 'string':
-      return quote(value);
+      return JSON.stringify(value);
     case 'number':
       if (!Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
       return String(value);
@@ -36,15 +38,22 @@ export function pythonJsonStringify(value: unknown): string {
       return value.toString();
     case 'object': {
       if (value === null) return 'null';
-      if (Array.isArray(value)) return '[' + value.map(pythonJsonStringify).join(', ') + ']';
-      const toJSON = (value as { toJSON?: () => unknown }).toJSON;
-      if (typeof toJSON === 'function') return pythonJsonStringify(toJSON.call(value));
-      const parts: string[] = [];
-      for (const [k, v] of Object.entries(value)) {
-        if (v === undefined || typeof v === 'function') continue;
-        parts.push(quote(k) + ': ' + pythonJsonStringify(v));
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ', ') + write(value[i]);
+        return out + ']';
       }
-      return '{' + parts.join(', ') + '}';
+      const toJSON = (value as { toJSON?: () => unknown }).toJSON;
+      if (typeof toJSON === 'function') return write(toJSON.call(value));
+      let out = '{';
+      let first = true;
+      for (const k in value) {
+        const v = (value as Record<string, unknown>)[k];
+        if (v === undefined || typeof v === 'function') continue;
+        out += (first ? '' : ', ') + JSON.stringify(k) + ': ' + write(v);
+        first = false;
+      }
+      return out + '}';
     }
     default:
       return 'null';

@@ -57,17 +57,24 @@ export function environmentWithDotenv(dir: string, env: NodeJS.ProcessEnv): Node
 type Json = Record<string, unknown>;
 
 /**
- * Apply every THREATBUS_* variable to `config` (mutated). Returns the dotted
+ * Apply every THREATBUS_* variable (or `options.prefix`, for apps such as
+ * vast-threatbus that use the same scheme) to `config` (mutated). Returns the dotted
  * paths that came from the environment with the variable that set them, so
  * validation errors can say where a bad value came from.
  */
-export function applyEnvOverrides(config: Json, env: NodeJS.ProcessEnv): Map<string, string> {
+export function applyEnvOverrides(
+  config: Json,
+  env: NodeJS.ProcessEnv,
+  options: { prefix?: string; topLevelKeys?: readonly string[] } = {},
+): Map<string, string> {
+  const prefix = options.prefix ?? ENV_PREFIX;
+  const topLevelKeys = options.topLevelKeys ?? TOP_LEVEL_KEYS;
   const origins = new Map<string, string>();
-  const names = Object.keys(env).filter((k) => k.startsWith(ENV_PREFIX)).sort();
+  const names = Object.keys(env).filter((k) => k.startsWith(prefix)).sort();
   for (const name of names) {
-    const segments = name.slice(ENV_PREFIX.length).split('__').filter((s) => s.length > 0);
+    const segments = name.slice(prefix.length).split('__').filter((s) => s.length > 0);
     // Only variables under a known top-level key are config; THREATBUS_TEST_* and the like are not.
-    if (segments.length === 0 || !TOP_LEVEL_KEYS.includes(segments[0].toLowerCase())) continue;
+    if (segments.length === 0 || !topLevelKeys.includes(segments[0].toLowerCase())) continue;
     const path: string[] = [];
     let node = config;
     for (let i = 0; i < segments.length; i++) {

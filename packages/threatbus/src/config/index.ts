@@ -2,6 +2,6 @@ export { loadRawConfig, parseConfigYaml, findConfigFile, DEFAULT_CONFIG_NAMES } 
 export type { RawConfig, LoadOptions } from './load';
 export { ConfigError, formatProblem, validateAgainst } from './validate';
 export type { ConfigProblem } from './validate';
-export { applyEnvOverrides, parseEnvValue, ENV_PREFIX } from './env';
+export { applyEnvOverrides, parseEnvValue, environmentWithDotenv, ENV_PREFIX } from './env';
 export { maskSecrets, MASK } from './mask';
 export { coreConfigSchema } from './schema';

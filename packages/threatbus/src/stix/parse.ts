@@ -109,7 +109,10 @@ export function describe(value: unknown): string {
   return text.length > 80 ? text.slice(0, 77) + '...' : text;
 }
 
-function checkCommon(c: Checker, obj: Json, known: readonly string[]): void {
+const INDICATOR_KEYS: ReadonlySet<string> = new Set(INDICATOR_PROPERTY_ORDER);
+const SIGHTING_KEYS: ReadonlySet<string> = new Set(SIGHTING_PROPERTY_ORDER);
+
+function checkCommon(c: Checker, obj: Json, known: ReadonlySet<string>): void {
   if (obj.spec_version === undefined) c.fail('spec_version', 'required property is missing (STIX 2.0 objects are not supported, only 2.1)');
   if (obj.spec_version !== '2.1') c.fail('spec_version', `must be "2.1", got ${describe(obj.spec_version)}`);
   c.timestamp('created');
@@ -124,7 +127,7 @@ function checkCommon(c: Checker, obj: Json, known: readonly string[]): void {
   c.list('granular_markings');
   c.object('extensions');
   for (const key of Object.keys(obj)) {
-    if (!known.includes(key) && !CUSTOM_NAME_RE.test(key)) {
+    if (!known.has(key) && !CUSTOM_NAME_RE.test(key)) {
       c.fail(key, 'custom property names must start with a lower-case ASCII letter');
     }
   }
@@ -147,7 +150,7 @@ export function parseIndicator(input: unknown): Indicator {
   fillCommon(obj, 'indicator');
   const c = new Checker(obj, typeof obj.id === 'string' ? obj.id : undefined);
   if (!isStixId(obj.id, 'indicator')) c.fail('id', `must be indicator--<uuid>, got ${describe(obj.id)}`);
-  checkCommon(c, obj, INDICATOR_PROPERTY_ORDER);
+  checkCommon(c, obj, INDICATOR_KEYS);
   c.string('name', false);
   c.string('description', false);
   c.stringList('indicator_types');
@@ -175,7 +178,7 @@ export function parseSighting(input: unknown): Sighting {
   fillCommon(obj, 'sighting');
   const c = new Checker(obj, typeof obj.id === 'string' ? obj.id : undefined);
   if (!isStixId(obj.id, 'sighting')) c.fail('id', `must be sighting--<uuid>, got ${describe(obj.id)}`);
-  checkCommon(c, obj, SIGHTING_PROPERTY_ORDER);
+  checkCommon(c, obj, SIGHTING_KEYS);
   c.string('description', false);
   c.timestamp('first_seen');
   c.timestamp('last_seen');

@@ -50,7 +50,10 @@ export type Token =
 /** Whitespace skipped by the grammar's WS rule (ASCII plus the Unicode spaces it lists). */
 const WHITESPACE = /[ \t\r\n\u000B\u000C\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
 const IDENTIFIER_START = /[A-Za-z_]/;
-const IDENTIFIER_PART = /[A-Za-z0-9_-]/;
+/** `[A-Za-z0-9_-]` */
+function isIdentifierPart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45;
+}
 const DIGIT = /[0-9]/;
 /** Two-character operators and their normalised meaning. */
 const TWO_CHAR_OPERATORS: ReadonlyMap<string, OperatorKind> = new Map<string, OperatorKind>([
@@ -162,7 +165,8 @@ export class Lexer {
   private scanWord(): Token {
     const start = this.offset;
     let end = start + 1;
-    while (end < this.text.length && IDENTIFIER_PART.test(this.text[end])) end++;
+    // A char-code loop, not a regular expression per character: this runs for every indicator on the bus.
+    while (end < this.text.length && isIdentifierPart(this.text.charCodeAt(end))) end++;
     this.offset = end;
     const word = this.text.slice(start, end);
     if (word === 'true' || word === 'false') return { type: 'boolean', value: word === 'true', text: word, start };
