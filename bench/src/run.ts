@@ -8,6 +8,7 @@
  *   npm run bench                 full run (10k, 100k, 1M; 1 and 10 subscribers; paced; RabbitMQ if reachable)
  *   npm run bench -- --quick      smoke run (10k only)
  *   npm run bench -- --only inmem-1  run the variants whose name starts with this
+ *   BENCH_PROFILE=/tmp/prof npm run bench -- --quick --only inmem-1   CPU profile of the bus (node --cpu-prof)
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -110,7 +111,9 @@ async function runVariant(v: Variant): Promise<RunResult> {
       const cfg = join(tmp, 'config.yaml');
       writeFileSync(cfg, busConfig(v, ports, tag));
       const began = performance.now();
-      bus = new Child('threatbus', spawn(process.execPath, [CLI, '-c', cfg], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] }));
+      // BENCH_PROFILE=<dir>: write a V8 CPU profile of the bus process there (node --cpu-prof).
+      const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [];
+      bus = new Child('threatbus', spawn(process.execPath, [...profile, CLI, '-c', cfg], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] }));
       children.push(bus);
       await waitForStderr(bus, /Threat Bus ready/, 15_000);
       startupMs = performance.now() - began;

@@ -36,9 +36,17 @@ export function formatStixTimestamp(date: Date | number): string {
   return d.toISOString();
 }
 
-/** The current time as a STIX timestamp. */
+let lastNowMs = -1;
+let lastNowText = '';
+
+/** The current time as a STIX timestamp. (Cached within a millisecond: every new indicator asks several times.) */
 export function nowStixTimestamp(): string {
-  return new Date().toISOString();
+  const ms = Date.now();
+  if (ms !== lastNowMs) {
+    lastNowMs = ms;
+    lastNowText = new Date(ms).toISOString();
+  }
+  return lastNowText;
 }
 
 /** Unix seconds (possibly fractional) → STIX timestamp, always UTC (quirk C7 of the original fixed). */
