@@ -9,6 +9,7 @@
  * section has optional tuning keys.
  */
 import { ConfigError } from 'threatbus';
+import type { PluginConfigProblem } from 'threatbus';
 import type { JsonSchema } from 'threatbus';
 import type { MispFilter } from './mapping/filter';
 
@@ -109,13 +110,19 @@ export const configSchema: JsonSchema = {
 /** Dotted path of the plugin's section; the name is fixed by package.json. */
 export const CONFIG_PATH = 'plugins.apps.misp';
 
-/** Exactly one intake (misp.md §2); throws a ConfigError naming both keys. */
-export function checkIntake(config: MispConfig): void {
+/** Exactly one intake (misp.md §2): the plugin's `validate` hook, so `threatbus --check` reports it with every other problem. */
+export function intakeProblems(config: MispConfig): PluginConfigProblem[] {
   const problem =
     config.zmq && config.kafka
       ? `configure either '${CONFIG_PATH}.zmq' or '${CONFIG_PATH}.kafka', not both (MISP would deliver every attribute twice)`
       : !config.zmq && !config.kafka
         ? `one of '${CONFIG_PATH}.zmq' (MISP's ZeroMQ publisher) or '${CONFIG_PATH}.kafka' (MISP's Kafka export) is required`
         : undefined;
-  if (problem) throw new ConfigError([{ path: CONFIG_PATH, message: problem }]);
+  return problem ? [{ path: '', message: problem }] : [];
+}
+
+/** Throws a ConfigError naming both keys when `intakeProblems` finds one (for code that builds a MispApp directly). */
+export function checkIntake(config: MispConfig): void {
+  const problems = intakeProblems(config);
+  if (problems.length) throw new ConfigError(problems.map((p) => ({ path: CONFIG_PATH, message: p.message })));
 }

@@ -21,9 +21,6 @@ describe('config-validation vectors for misp', () => {
   /** Where the original's schema and ours differ on purpose. */
   const CHANGED: Record<string, string> = {
     'misp: kafka poll_interval given as int is rejected': 'integers are accepted (quirk C12 fixed)',
-    // Both/neither are checked when the plugin is created (see below), not by the schema.
-    'misp: both zmq and kafka': 'checked by checkIntake',
-    'misp: neither zmq nor kafka': 'checked by checkIntake',
   };
   test.each(vectors.map((v) => [v.name, v] as const))('%s', (name, v) => {
     const got = problems(structuredClone(v.input.yaml.plugins.apps.misp));
@@ -56,6 +53,9 @@ describe('config errors name the key', () => {
     [{ zmq: { host: 'x', port: 1 }, kafka: { topics: ['t'], config: {} } }, /either 'plugins\.apps\.misp\.zmq' or 'plugins\.apps\.misp\.kafka', not both/],
     [{ api: { host: 'https://misp', ssl: false, key: 'k' } }, /one of 'plugins\.apps\.misp\.zmq' .* or 'plugins\.apps\.misp\.kafka' .* is required/],
   ])('zmq and kafka are exclusive: %j', async (misp, message) => {
+    // At plan time (threatbus --check), with the section's path ...
+    expect(problems(structuredClone(misp))).toEqual([expect.stringMatching(new RegExp(`^plugins\\.apps\\.misp: .*${message.source}`))]);
+    // ... and when starting the bus.
     const start = startThreatBus({ config: { plugins: { apps: { misp } } }, plugins: [mispPlugin], searchRoots: false, logger: silentLogger() });
     await expect(start).rejects.toThrow(ConfigError);
     await expect(start).rejects.toThrow(message);

@@ -110,8 +110,7 @@ export function planBus(raw: RawConfig, options: PlanOptions = {}): BusPlan {
       }
       const config = section[name] === null || section[name] === undefined ? {} : section[name];
       section[name] = config;
-      if (definition.configSchema) problems.push(...validateAgainst(definition.configSchema, config, path, sourceOf));
-      else if (typeof config !== 'object' || Array.isArray(config)) problems.push({ path: path.join('.'), message: 'must be a mapping', source: sourceOf(path.join('.')) });
+      problems.push(...validateSection(definition, config, path, sourceOf));
       for (const s of definition.secrets ?? []) secrets.add([...path, s].join('.'));
       out.push({ name, definition, config: config as Record<string, unknown>, origin });
     }
@@ -123,6 +122,19 @@ export function planBus(raw: RawConfig, options: PlanOptions = {}): BusPlan {
 
   const unconfigured = [...installed.values()].filter((p) => !(p.name in sections[p.kind]));
   return { config: data as unknown as ThreatBusConfig, file: raw.file, backbones, apps, unconfigured, defaultBackbone, secrets, warnings };
+}
+
+/** Schema problems of one plugin section, then (only if there are none) the plugin's own checks. */
+function validateSection(definition: PluginDefinition, config: unknown, path: string[], sourceOf: (path: string) => string | undefined): ConfigProblem[] {
+  if (!definition.configSchema) {
+    return typeof config === 'object' && config !== null && !Array.isArray(config) ? [] : [{ path: path.join('.'), message: 'must be a mapping', source: sourceOf(path.join('.')) }];
+  }
+  const problems = validateAgainst(definition.configSchema, config, path, sourceOf);
+  if (problems.length > 0 || !definition.validate) return problems;
+  return definition.validate(config as never).map((p) => {
+    const full = [...path, ...(p.path ? [p.path] : [])].join('.');
+    return { path: full, message: p.message, source: sourceOf(full) };
+  });
 }
 
 function asSection(value: unknown): Record<string, unknown> {

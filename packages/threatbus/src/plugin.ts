@@ -26,13 +26,28 @@ export type JsonSchema = Record<string, unknown>;
 
 export type PluginKind = 'app' | 'backbone';
 
-interface PluginDefinitionBase {
+interface PluginDefinitionBase<C> {
   /** Config key under `plugins.apps` / `plugins.backbones`. */
   name: string;
   /** Schema of the plugin's config section; `default` keywords are applied. Absent: any mapping. */
   configSchema?: JsonSchema;
   /** Config keys (dotted, relative to the plugin's section) masked by `--print-config`, in addition to any key named like a password, secret, token or key. */
   secrets?: string[];
+  /**
+   * Optional checks a JSON schema cannot say clearly (e.g. "exactly one of
+   * `zmq` and `kafka`"). Runs after schema validation succeeded, at plan time,
+   * so `threatbus --check` reports them with every other problem. Return
+   * problems with `path` relative to the plugin's section ('' for the section
+   * itself).
+   */
+  validate?(config: C): PluginConfigProblem[];
+}
+
+/** A problem found by a plugin's own `validate`. */
+export interface PluginConfigProblem {
+  /** Dotted key path relative to the plugin's section, '' for the section itself. */
+  path: string;
+  message: string;
 }
 
 export interface PluginContext<C> {
@@ -88,7 +103,7 @@ export interface AppPlugin {
   snapshot?(request: SnapshotRequest, reply: SnapshotReply): Promise<void>;
 }
 
-export interface AppPluginDefinition<C = Record<string, unknown>> extends PluginDefinitionBase {
+export interface AppPluginDefinition<C = Record<string, unknown>> extends PluginDefinitionBase<C> {
   kind: 'app';
   create(ctx: AppContext<C>): AppPlugin;
 }
@@ -118,7 +133,7 @@ export interface BackbonePlugin {
   onBusReady?(): void;
 }
 
-export interface BackbonePluginDefinition<C = Record<string, unknown>> extends PluginDefinitionBase {
+export interface BackbonePluginDefinition<C = Record<string, unknown>> extends PluginDefinitionBase<C> {
   kind: 'backbone';
   create(ctx: BackboneContext<C>): BackbonePlugin;
 }

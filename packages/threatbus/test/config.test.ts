@@ -105,6 +105,20 @@ describe('validation', () => {
     expect(problems(() => plan({ plugin: { apps: {} } }))).toEqual(expect.arrayContaining(["plugin: unknown key (did you mean 'plugins'?) (config.yaml)"]));
   });
 
+  test("a plugin's own validate hook runs after its schema, and its problems carry the full path", () => {
+    const picky = defineAppPlugin<{ a?: number; b?: number }>({
+      name: 'picky',
+      configSchema: { type: 'object', additionalProperties: false, properties: { a: { type: 'integer' }, b: { type: 'integer' } } },
+      validate: (c) => (c.a !== undefined && c.b !== undefined ? [{ path: '', message: "set 'a' or 'b', not both" }, { path: 'b', message: 'conflicts with a' }] : []),
+      create: () => ({ start: async () => {}, stop: async () => {} }),
+    });
+    const run = (section: unknown) => planBus({ data: { plugins: { apps: { picky: section } } }, envOrigins: new Map(), file: '/x/c.yaml' }, { plugins: [picky], searchRoots: false });
+    expect(problems(() => run({ a: 1, b: 2 }))).toEqual(["plugins.apps.picky: set 'a' or 'b', not both (c.yaml)", 'plugins.apps.picky.b: conflicts with a (c.yaml)']);
+    // Schema errors first; the hook only sees a config that passed the schema.
+    expect(problems(() => run({ a: 'x', b: 2 }))).toEqual(['plugins.apps.picky.a: must be integer, got "x" (c.yaml)']);
+    expect(() => run({ a: 1 })).not.toThrow();
+  });
+
   test('a configured plugin that is not installed names the npm package', () => {
     expect(problems(() => plan({ plugins: { apps: { misp: {} }, backbones: { rabbitmq: {} } } }))).toEqual([
       'plugins.backbones.rabbitmq: no backbone plugin named \'rabbitmq\' is installed; install it with: npm install threatbus-rabbitmq',
