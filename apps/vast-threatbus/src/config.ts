@@ -6,22 +6,15 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { applyEnvOverrides, ConfigError, environmentWithDotenv, LOG_LEVEL_NAMES, parseConfigYaml, validateAgainst } from 'threatbus';
-import type { ConfigProblem, JsonSchema, LogLevelName } from 'threatbus';
+import { applyEnvOverrides, ConfigError, environmentWithDotenv, loggingConfigSchema, parseConfigYaml, validateAgainst } from 'threatbus';
+import type { ConfigProblem, JsonSchema, LoggingConfig } from 'threatbus';
 import type { BackendName } from './backend';
 
 export const ENV_PREFIX = 'VAST_THREATBUS_';
 export const DEFAULT_CONFIG_NAMES = ['config.yaml', 'config.yml'];
 
 export interface VastThreatBusConfig {
-  logging: {
-    console: boolean;
-    console_verbosity: LogLevelName;
-    file: boolean;
-    file_verbosity: LogLevelName;
-    filename: string;
-    format: 'text' | 'json';
-  };
+  logging: LoggingConfig;
   backend: BackendName;
   vast: string;
   /** Resolved after validation: `vast` or `tenzir` by backend when not set. */
@@ -39,26 +32,13 @@ export interface VastThreatBusConfig {
   sink: string | null;
 }
 
-const level = { type: 'string', enum: LOG_LEVEL_NAMES, default: 'INFO' };
 const endpoint = { type: 'string', pattern: '^\\S+:\\d+$' };
 
 export const configSchema: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    logging: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        console: { type: 'boolean', default: true },
-        console_verbosity: level,
-        file: { type: 'boolean', default: false },
-        file_verbosity: level,
-        filename: { type: 'string', minLength: 1, default: 'vast-threatbus.log' },
-        format: { type: 'string', enum: ['text', 'json'], default: 'text' },
-      },
-    },
+    logging: loggingConfigSchema('vast-threatbus.log'),
     backend: { type: 'string', enum: ['vast', 'tenzir'], default: 'vast' },
     vast: { ...endpoint, default: 'localhost:42000' },
     vast_binary: { type: ['string', 'null'], minLength: 1, default: null },

@@ -7,7 +7,7 @@
  * and compound patterns made of AND/OR of mappable `=` comparisons (and `IN`
  * sets) become one VAST query instead of being dropped or mangled.
  */
-import { parsePattern } from 'threatbus';
+import { parsePattern, pointIoc } from 'threatbus';
 import type { Comparison, ComparisonExpression, Indicator, ObservationExpression, PrimitiveLiteral } from 'threatbus';
 
 /** VAST's IoC types (the `type` field of the original's matcher IoC). */
@@ -195,15 +195,9 @@ export function vastTypeAndValue(pattern: unknown): [VastIocType, string] | null
 
 /** The single IoC of a point pattern (decoded value), else null. */
 export function pointVastIoc(pattern: unknown): VastIoc | null {
-  if (typeof pattern !== 'string') return null;
-  let root;
-  try {
-    root = parsePattern(pattern);
-  } catch {
-    return null;
-  }
-  if (root.kind !== 'observation' || root.expression.kind !== 'comparison' || root.expression.operator !== '=') return null;
-  const m = comparisonToQuery(root.expression);
+  const point = pointIoc(pattern);
+  if (!point) return null;
+  const m = comparisonToQuery(point.comparison);
   return typeof m === 'string' || m.iocs.length !== 1 ? null : m.iocs[0];
 }
 

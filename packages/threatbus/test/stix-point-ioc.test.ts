@@ -89,7 +89,10 @@ describe('splitObjectPathAndValue raw-string behaviour', () => {
 
 describe('pointIoc (strict)', () => {
   it('returns the decoded constant and the canonical object path', () => {
-    expect(pointIoc("[x509-certificate:hashes.'SHA-1' = '6e6187d58483457f86eae49315a0a72d7543459a']")).toEqual({
+    const point = pointIoc("[x509-certificate:hashes.'SHA-1' = '6e6187d58483457f86eae49315a0a72d7543459a']");
+    expect(point?.comparison).toMatchObject({ kind: 'comparison', operator: '=', negated: false, path: point?.path, value: point?.literal });
+    const { comparison: _comparison, ...rest } = point!;
+    expect(rest).toEqual({
       objectType: 'x509-certificate',
       objectPath: "x509-certificate:hashes.'SHA-1'",
       path: {

@@ -4,25 +4,30 @@ import type { JsonSchema } from '../plugin';
 
 const level = { type: 'string', enum: LOG_LEVEL_NAMES, default: 'INFO' };
 
+/** Schema of a `logging` section (LoggingConfig); apps built on the core (vast-threatbus) use it too. */
+export function loggingConfigSchema(defaultFilename: string): JsonSchema {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    properties: {
+      console: { type: 'boolean', default: true },
+      console_verbosity: level,
+      file: { type: 'boolean', default: false },
+      file_verbosity: level,
+      // The original documented a default file name but never applied it (core.md §3.1); we apply it.
+      filename: { type: 'string', minLength: 1, default: defaultFilename },
+      format: { type: 'string', enum: ['text', 'json'], default: 'text' },
+    },
+  };
+}
+
 export const coreConfigSchema: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['plugins'],
   properties: {
-    logging: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        console: { type: 'boolean', default: true },
-        console_verbosity: level,
-        file: { type: 'boolean', default: false },
-        file_verbosity: level,
-        // The original documented this default but never applied it (core.md §3.1); we apply it.
-        filename: { type: 'string', minLength: 1, default: 'threatbus.log' },
-        format: { type: 'string', enum: ['text', 'json'], default: 'text' },
-      },
-    },
+    logging: loggingConfigSchema('threatbus.log'),
     plugins: {
       type: 'object',
       additionalProperties: false,

@@ -7,7 +7,7 @@
  * `pointIoc` is the recommended strict replacement.
  */
 
-import type { Literal, ObjectPath } from './ast';
+import type { Literal, ObjectPath, ValueComparison } from './ast';
 import { comparisons, formatObjectPath } from './format';
 import { parsePattern } from './parser';
 
@@ -91,6 +91,8 @@ export interface PointIoc {
    */
   value: string | number | boolean;
   literal: Literal;
+  /** The comparison itself, for callers that translate it (e.g. into a VAST query). */
+  comparison: ValueComparison;
 }
 
 /**
@@ -116,5 +118,6 @@ export function pointIoc(pattern: unknown): PointIoc | null {
     path: comparison.path,
     value: comparison.value.value,
     literal: comparison.value,
+    comparison,
   };
 }
