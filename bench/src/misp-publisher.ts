@@ -6,7 +6,7 @@
  */
 import { XPublisher } from 'zeromq';
 import { childOptions, emit, nowNs } from './child-io';
-import { mispFrame } from './misp-attributes';
+import { MispFrameTemplates } from './misp-attributes';
 
 interface Options {
   port: number;
@@ -28,8 +28,20 @@ async function main(): Promise<void> {
     if (frame[0] === 1) subscribed++;
   }
   emit('subscribed');
-  await new Promise((r) => setTimeout(r, 200));
-  const unix = Math.floor(Date.now() / 1000);
+  // Start only when the orchestrator says so (its subscribers are connected), then give the
+  // subscription a moment to settle.
+  await new Promise<void>((resolve) => {
+    process.stdin.on('data', (d: Buffer) => {
+      if (d.toString().includes('go')) resolve();
+    });
+  });
+  await new Promise((r) => setTimeout(r, 100));
+  const templates = new MispFrameTemplates(Math.min(o.count, 65_536), Math.floor(Date.now() / 1000));
+  const failed = (e: unknown) => {
+    emit('error', { message: String(e) });
+    process.exit(1);
+  };
+  let last: Promise<void> = Promise.resolve();
   const started = nowNs();
   const interval = o.rate > 0 ? 1e9 / o.rate : 0;
   for (let seq = 0; seq < o.count; seq++) {
@@ -40,15 +52,26 @@ async function main(): Promise<void> {
         if (due - now > 2_000_000n) await new Promise((r) => setTimeout(r, 1));
       }
     }
-    await sock.send(mispFrame(seq, nowNs(), unix));
+    const frame = templates.frame(seq, nowNs());
+    // No await per message: a send ZeroMQ can queue at once completes synchronously. Only when
+    // one had to wait does the next throw EBUSY (synchronously, frame not taken): then wait for
+    // it and send again.
+    try {
+      last = sock.send(frame);
+    } catch (e) {
+      if ((e as { code?: unknown }).code !== 'EBUSY') throw e;
+      await last;
+      last = sock.send(frame);
+    }
+    last.catch(failed);
   }
+  await last;
   emit('sent', { count: o.count, seconds: Number(nowNs() - started) / 1e9, startNs: String(started) });
   // Keep the socket until the orchestrator is done, so nothing queued is lost.
   process.stdin.on('end', () => {
     sock.close();
     process.exit(0);
   });
-  process.stdin.resume();
 }
 
 main().catch((e) => {

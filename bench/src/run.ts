@@ -8,7 +8,8 @@
  *   npm run bench                 full run (10k, 100k, 1M; 1 and 10 subscribers; paced; RabbitMQ if reachable)
  *   npm run bench -- --quick      smoke run (10k only)
  *   npm run bench -- --only inmem-1  run the variants whose name starts with this
- *   BENCH_PROFILE=/tmp/prof npm run bench -- --quick --only inmem-1   CPU profile of the bus (node --cpu-prof)
+ *   npm run bench -- --n 100000   these sizes (comma-separated) instead of the defaults
+ *   BENCH_PROFILE=/tmp/prof npm run bench -- --quick --only inmem-1sub   CPU profiles of the bus (node --cpu-prof) and of the first subscriber (in /tmp/prof/subscriber)
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,10 +34,10 @@ export interface Variant {
   backbone: 'inmem' | 'rabbitmq';
 }
 
-function variants(quick: boolean, rabbit: boolean): Variant[] {
+function variants(quick: boolean, rabbit: boolean, counts?: number[]): Variant[] {
   const v = (name: string, kind: Variant['kind'], count: number, subscribers = 1, rate = 0, backbone: Variant['backbone'] = 'inmem'): Variant =>
     ({ name, kind, count, subscribers, rate, backbone });
-  const sizes = quick ? [10_000] : [10_000, 100_000, 1_000_000];
+  const sizes = counts ?? (quick ? [10_000] : [10_000, 100_000, 1_000_000]);
   const list: Variant[] = [];
   for (const n of sizes) list.push(v(`ceiling-${n}`, 'ceiling', n));
   for (const n of sizes) list.push(v(`inmem-1sub-${n}`, 'bus', n));
@@ -113,6 +114,8 @@ async function runVariant(v: Variant): Promise<RunResult> {
       const began = performance.now();
       // BENCH_PROFILE=<dir>: write a V8 CPU profile of the bus process there (node --cpu-prof).
       const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [];
+      // ... and of the first subscriber, in a subdirectory.
+      const subscriberProfile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(process.env.BENCH_PROFILE, 'subscriber')] : [];
       bus = new Child('threatbus', spawn(process.execPath, [...profile, CLI, '-c', cfg], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] }));
       children.push(bus);
       await waitForStderr(bus, /Threat Bus ready/, 15_000);
@@ -123,10 +126,12 @@ async function runVariant(v: Variant): Promise<RunResult> {
         if (s) peak = { rssMB: s.rssMB, peakRssMB: Math.max(peak.peakRssMB, s.peakRssMB), cpuSeconds: s.cpuSeconds };
       }, 100);
       receivers = Array.from({ length: v.subscribers }, (_, i) =>
-        startNodeChild(`subscriber-${i}`, 'bus-subscriber.js', { manage: ports.manage, count: v.count }));
+        startNodeChild(`subscriber-${i}`, 'bus-subscriber.js', { manage: ports.manage, count: v.count }, i === 0 ? subscriberProfile : []));
       children.push(...receivers);
     }
     await Promise.all(receivers.map((r) => r.waitFor('ready', 20_000)));
+    await publisher.waitFor('subscribed', 20_000);
+    publisher.proc.stdin?.write('go\n');
     const sent = await publisher.waitFor('sent', 30 * 60_000);
     await collect(receivers, 10_000);
     if (bus) {
@@ -163,8 +168,10 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+  // --n 100000[,1000000]: these sizes instead of the defaults.
+  const counts = args.includes('--n') ? args[args.indexOf('--n') + 1].split(',').map(Number) : undefined;
   const rabbit = await rabbitReachable();
-  const list = variants(quick, rabbit).filter((v) => !only || v.name.startsWith(only));
+  const list = variants(quick, rabbit, counts).filter((v) => !only || v.name.startsWith(only));
   if (!rabbit) console.error('RabbitMQ not reachable on 127.0.0.1:5672: RabbitMQ variants skipped');
   const results: RunResult[] = [];
   for (const v of list) {
@@ -176,7 +183,7 @@ async function main(): Promise<void> {
   }
   const outDir = join(ROOT, 'bench/results');
   mkdirSync(outDir, { recursive: true });
-  const file = join(outDir, quick ? 'quick.json' : 'latest.json');
+  const file = join(outDir, quick ? 'quick.json' : only || counts ? 'partial.json' : 'latest.json');
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   if (!quick && !only) writeReport(results, ROOT, `npm run bench`);
   console.error(`results: ${file}`);
