@@ -4,8 +4,8 @@
  * the original's bytes; decoding accepts any key order and whitespace and
  * reports what is wrong, with a property path.
  */
-import { pythonJsonStringify } from './pyjson';
-import { orderStixProperties } from './stix/serialize';
+import { escapeNonAsciiIfAny, pythonJsonStringify, pythonJsonValue } from './pyjson';
+import { stixJson } from './stix/serialize';
 import { parseStixObject, describe } from './stix/parse';
 import { StixValidationError } from './stix/errors';
 import { MessageType } from './messages';
@@ -43,7 +43,7 @@ function encodeUncached(message: Message): string {
   switch (message.type) {
     case 'indicator':
     case 'sighting':
-      return pythonJsonStringify(orderStixProperties(message));
+      return escapeNonAsciiIfAny(stixJson(message));
     case 'snapshotrequest':
       return pythonJsonStringify({
         type: 'snapshotrequest',
@@ -52,12 +52,10 @@ function encodeUncached(message: Message): string {
         snapshot: Math.trunc(message.snapshot),
       });
     case 'snapshotenvelope':
-      return pythonJsonStringify({
-        type: 'snapshotenvelope',
-        snapshot_type: message.snapshot_type,
-        snapshot_id: message.snapshot_id,
-        body: orderStixProperties(message.body),
-      });
+      return escapeNonAsciiIfAny(
+        `{"type": "snapshotenvelope", "snapshot_type": ${pythonJsonValue(message.snapshot_type)}, ` +
+          `"snapshot_id": ${pythonJsonValue(message.snapshot_id)}, "body": ${stixJson(message.body)}}`,
+      );
   }
 }
 

@@ -18,10 +18,22 @@ function escapeNonAscii(json: string): string {
 
 /** Serialise `value` like Python's `json.dumps(value)`. Keys keep insertion order; `undefined` properties are skipped. */
 export function pythonJsonStringify(value: unknown): string {
-  const out = write(value);
-  // Non-ASCII characters can only occur inside strings (JSON.stringify leaves them as they are),
-  // so one pass over the whole text escapes them as Python's ensure_ascii does.
-  return HAS_NON_ASCII.test(out) ? escapeNonAscii(out) : out;
+  return escapeNonAsciiIfAny(write(value));
+}
+
+/**
+ * The second half of `pythonJsonStringify`, for text assembled from
+ * `pythonJsonValue` pieces. Non-ASCII characters can only occur inside
+ * strings (JSON.stringify leaves them as they are), so one pass over the
+ * whole text escapes them as Python's ensure_ascii does.
+ */
+export function escapeNonAsciiIfAny(json: string): string {
+  return HAS_NON_ASCII.test(json) ? escapeNonAscii(json) : json;
+}
+
+/** `pythonJsonStringify` without the non-ASCII pass: a piece of a larger text that gets it once at the end. */
+export function pythonJsonValue(value: unknown): string {
+  return write(value);
 }
 
 // Hot path (every message on every wire): string concatenation and for-in, no intermediate arrays.
