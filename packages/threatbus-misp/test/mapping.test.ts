@@ -5,6 +5,7 @@
  * we produce instead, so every vector is still checked.
  */
 import { readFileSync } from 'node:fs';
+import { validatePattern } from 'threatbus';
 import { parse as parseYaml } from 'yaml';
 import { loadVectors, withoutIgnored } from '../../../tools/vectors';
 import { mapAttribute, buildPattern, mapSighting, ruleFor, MispMappingError, MISP_ATTRIBUTE_TYPES, ipObjectType } from '../src';
@@ -159,8 +160,36 @@ describe('type coverage beyond the original', () => {
       mapped++;
       const ind = mapAttribute({ uuid: '5e1f2787-fcfc-4718-a58a-00b4c0a82f06', timestamp: 1601906335, type, value: rule.sample, to_ids: true }, 'add');
       expect(ind?.pattern).toBe(buildPattern(type, rule.sample));
+      // mapAttribute does not parse the patterns it builds (createIndicator's patternIsWellFormed): this does.
+      expect(validatePattern(ind!.pattern)).toBeUndefined();
     }
     expect(mapped).toBeGreaterThan(50);
+  });
+  test('every mapped type yields a parseable pattern for hostile values, or refuses the value', () => {
+    const hostile = [
+      "a'b", 'a\\b', "\\'", "']  OR [x:y = 'z", 'new\nline', 'ü中\u2028', ' ', '[]', "'", '\\', 'a|b', "x'|'y", '1', '-1', '99999999999999999999', '1.2.3.4', '::1', 'a@b.c',
+    ];
+    let checked = 0;
+    for (const type of MISP_ATTRIBUTE_TYPES) {
+      const rule = ruleFor(type);
+      if (!rule.mapped || type === 'stix2-pattern') continue;
+      for (const value of hostile) {
+        let ind;
+        try {
+          ind = mapAttribute({ uuid: '5e1f2787-fcfc-4718-a58a-00b4c0a82f06', timestamp: 1601906335, type, value, to_ids: true }, 'add');
+        } catch (e) {
+          expect(e).toBeInstanceOf(MispMappingError);
+          continue;
+        }
+        checked++;
+        const error = validatePattern(ind!.pattern);
+        expect({ type, value, pattern: ind!.pattern, error: error?.message }).toEqual({ type, value, pattern: ind!.pattern, error: undefined });
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+  });
+  test('a stix2-pattern value that does not parse is refused', () => {
+    expect(() => mapAttribute({ uuid: '5e1f2787-fcfc-4718-a58a-00b4c0a82f06', timestamp: 1601906335, type: 'stix2-pattern', value: "[x:y = 'z' OR]", to_ids: true }, 'add')).toThrow(MispMappingError);
   });
   test("the type list is MISP's OpenAPI AttributeType enum plus the original's 'ip'", () => {
     const doc = parseYaml(readFileSync(OPENAPI_PATH, 'utf8')) as { components: { schemas: { AttributeType: { enum: string[] } } } };

@@ -30,7 +30,7 @@ export function newStixId(type: string): string {
   return `${type}--${randomUUID()}`;
 }
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
 class Checker {
   constructor(
@@ -146,7 +146,16 @@ function fillCommon(obj: Json, type: string): void {
 }
 
 export function parseIndicator(input: unknown): Indicator {
-  const obj = asObject(input, 'indicator');
+  return checkIndicator(asObject(input, 'indicator'), true);
+}
+
+/**
+ * Validate (and complete, like parseIndicator) an indicator object in place.
+ * `parsePattern` false skips parsing a `stix` pattern, for callers that wrote
+ * the pattern themselves (see createIndicator).
+ */
+export function checkIndicator(obj: Json, parsePattern: boolean): Indicator {
+  if (obj.type !== 'indicator') throw new StixValidationError('type', `must be "indicator", got ${describe(obj.type)}`);
   fillCommon(obj, 'indicator');
   const c = new Checker(obj, typeof obj.id === 'string' ? obj.id : undefined);
   if (!isStixId(obj.id, 'indicator')) c.fail('id', `must be indicator--<uuid>, got ${describe(obj.id)}`);
@@ -163,7 +172,7 @@ export function parseIndicator(input: unknown): Indicator {
   c.list('kill_chain_phases');
   if (obj.pattern_type === 'stix') {
     if (obj.pattern_version === undefined) obj.pattern_version = '2.1';
-    const error = validatePattern(obj.pattern as string);
+    const error = parsePattern ? validatePattern(obj.pattern as string) : undefined;
     if (error) c.fail('pattern', `invalid STIX pattern: ${error.message}`);
   }
   const update = obj.x_threatbus_update;
