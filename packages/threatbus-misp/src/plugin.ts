@@ -34,9 +34,10 @@ export class MispApp implements AppPlugin {
     const { config, logger, bus } = ctx;
     checkIntake(config);
     this.handler = new AttributeHandler(config.filter ?? [], bus, logger);
-    const onPayload = (json: string, where: string) => this.handler.handle(json, where);
-    if (config.zmq) this.zmq = new ZmqReceiver(config.zmq, onPayload, logger);
-    else if (config.kafka) this.kafka = new KafkaReceiver(config.kafka, onPayload, logger);
+    // Kafka commits an offset only after its message was handed over, so it waits for the bus;
+    // ZeroMQ has nothing to acknowledge.
+    if (config.zmq) this.zmq = new ZmqReceiver(config.zmq, (json, where) => this.handler.handleNoWait(json, where), logger);
+    else if (config.kafka) this.kafka = new KafkaReceiver(config.kafka, (json, where) => this.handler.handle(json, where), logger);
     if (config.api) {
       this.client = new MispClient(config.api);
       this.reporter = new SightingReporter(this.client, config.api, logger.child('sightings'));
