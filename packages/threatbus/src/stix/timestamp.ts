@@ -10,9 +10,26 @@ const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+)
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/**
+ * The last two timestamps found valid. Every indicator carries three, usually
+ * two of them equal (modified, valid_from) and the third shared with its
+ * neighbours (created of attributes of one MISP event), so this spares most
+ * of the regular expression matches on the hot path.
+ */
+let validA = '';
+let validB = '';
+
 /** True when `value` is an RFC 3339 UTC timestamp with a valid calendar date. (Hot path: no Date objects.) */
 export function isStixTimestamp(value: unknown): value is string {
   if (typeof value !== 'string') return false;
+  if (value === validA || value === validB) return true;
+  if (!checkTimestamp(value)) return false;
+  validB = validA;
+  validA = value;
+  return true;
+}
+
+function checkTimestamp(value: string): boolean {
   const m = TIMESTAMP_RE.exec(value);
   if (!m) return false;
   const year = +m[1];
@@ -29,11 +46,21 @@ export function parseStixTimestamp(value: string): number {
   return Date.parse(value.replace(/(\.\d{3})\d+Z$/, '$1Z'));
 }
 
+let lastFormattedMs = NaN;
+let lastFormattedText = '';
+
 /** `2021-05-04T15:15:58.300Z` form (millisecond-minimum, as STIX 2.1 requires for created/modified). */
 export function formatStixTimestamp(date: Date | number): string {
+  // Attributes of one MISP event share their timestamp: remember the last one formatted.
+  if (typeof date === 'number' && date === lastFormattedMs) return lastFormattedText;
   const d = typeof date === 'number' ? new Date(date) : date;
   if (Number.isNaN(d.getTime())) throw new RangeError('invalid date');
-  return d.toISOString();
+  const text = d.toISOString();
+  if (typeof date === 'number') {
+    lastFormattedMs = date;
+    lastFormattedText = text;
+  }
+  return text;
 }
 
 let lastNowMs = -1;
