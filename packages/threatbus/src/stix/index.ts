@@ -7,3 +7,4 @@ export { createIndicator, createSighting } from './create';
 export type { CreateIndicatorOptions } from './create';
 export type { IndicatorInit, SightingInit } from './create';
 export * from './pattern';
+export { isSimpleValidPattern } from './simple-pattern';

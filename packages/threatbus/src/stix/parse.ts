@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { StixValidationError } from './errors';
 import { isStixTimestamp, nowStixTimestamp } from './timestamp';
 import { validatePattern } from './pattern';
+import { isSimpleValidPattern } from './simple-pattern';
 import { INDICATOR_PROPERTY_ORDER, SIGHTING_PROPERTY_ORDER } from './types';
 import type { Indicator, Sighting, StixObject } from './types';
 
@@ -172,7 +173,8 @@ export function checkIndicator(obj: Json, parsePattern: boolean): Indicator {
   c.list('kill_chain_phases');
   if (obj.pattern_type === 'stix') {
     if (obj.pattern_version === undefined) obj.pattern_version = '2.1';
-    const error = parsePattern ? validatePattern(obj.pattern as string) : undefined;
+    // The common point-IoC form is recognised by one regular expression; the rest gets the parser.
+    const error = parsePattern && !isSimpleValidPattern(obj.pattern as string) ? validatePattern(obj.pattern as string) : undefined;
     if (error) c.fail('pattern', `invalid STIX pattern: ${error.message}`);
   }
   const update = obj.x_threatbus_update;
