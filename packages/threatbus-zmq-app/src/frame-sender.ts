@@ -54,9 +54,14 @@ export class FrameSender {
     this.ready.add(sub);
     if (!this.draining) {
       this.draining = true;
-      void this.drain();
+      // Not right away: the intake goes on taking what ZeroMQ has queued (it yields to the event
+      // loop every so often), and the drain then sends a burst. Sending each frame as it comes
+      // woke ZeroMQ's I/O thread once per frame.
+      setImmediate(this.drainSoon);
     }
   };
+
+  private readonly drainSoon = (): void => void this.drain();
 
   forget(sub: Subscription): void {
     this.ready.delete(sub);
