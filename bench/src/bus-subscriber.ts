@@ -8,7 +8,7 @@
 import { ThreatBusClient } from 'threatbus-zmq-app';
 import { childOptions, emit, nowNs } from './child-io';
 import { LatencyRecorder } from './latency';
-import { readTimedUuid } from './misp-attributes';
+import { readTimedUuid, WARMUP_SEQ } from './misp-attributes';
 
 interface Options { manage: number; count: number }
 
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     const now = nowNs();
     if (m.type !== 'indicator') return;
     const t = readTimedUuid(m.id);
-    if (t) latency.record(t.nanos, now);
+    if (t && t.seq < WARMUP_SEQ) latency.record(t.nanos, now);
     if (latency.count >= o.count) void finish();
   });
   const progress = setInterval(() => emit('progress', { received: latency.count }), 500);

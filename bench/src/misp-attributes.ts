@@ -15,6 +15,13 @@ function hex(n: bigint | number, width: number): string {
   return n.toString(16).padStart(width, '0').slice(-width);
 }
 
+/**
+ * Sequence numbers from here on mark warm-up frames, sent before the measured
+ * run so it sees a warmed-up bus (JIT-compiled code paths, grown buffers) as a
+ * long-running one is; receivers do not count them.
+ */
+export const WARMUP_SEQ = 0xf0000000;
+
 /** `SSSSSSSS-TTTT-4TTT-8TTT-TTTTTTTTTTTT`: S = sequence, T = 22 hex digits of nanoseconds. */
 export function timedUuid(seq: number, nanos: bigint): string {
   const t = hex(nanos, 22);

@@ -6,7 +6,7 @@
  */
 import { XPublisher } from 'zeromq';
 import { childOptions, emit, nowNs } from './child-io';
-import { MispFrameTemplates } from './misp-attributes';
+import { MispFrameTemplates, WARMUP_SEQ } from './misp-attributes';
 
 interface Options {
   port: number;
@@ -15,6 +15,8 @@ interface Options {
   rate: number;
   /** How many subscriptions to wait for (the bus, and in the ceiling run the raw subscriber). */
   subscribers: number;
+  /** Frames sent (as fast as possible) before the measured run; receivers ignore them. */
+  warmup?: number;
 }
 
 async function main(): Promise<void> {
@@ -42,20 +44,10 @@ async function main(): Promise<void> {
     process.exit(1);
   };
   let last: Promise<void> = Promise.resolve();
-  const started = nowNs();
-  const interval = o.rate > 0 ? 1e9 / o.rate : 0;
-  for (let seq = 0; seq < o.count; seq++) {
-    if (interval > 0) {
-      const due = started + BigInt(Math.round(seq * interval));
-      // Busy-wait for sub-millisecond pacing; sleep when far ahead.
-      for (let now = nowNs(); now < due; now = nowNs()) {
-        if (due - now > 2_000_000n) await new Promise((r) => setTimeout(r, 1));
-      }
-    }
-    const frame = templates.frame(seq, nowNs());
-    // No await per message: a send ZeroMQ can queue at once completes synchronously. Only when
-    // one had to wait does the next throw EBUSY (synchronously, frame not taken): then wait for
-    // it and send again.
+  // No await per message: a send ZeroMQ can queue at once completes synchronously. Only when
+  // one had to wait does the next throw EBUSY (synchronously, frame not taken): then wait for
+  // it and send again.
+  const send = async (frame: string): Promise<void> => {
     try {
       last = sock.send(frame);
     } catch (e) {
@@ -64,6 +56,40 @@ async function main(): Promise<void> {
       last = sock.send(frame);
     }
     last.catch(failed);
+  };
+  if (o.warmup) {
+    for (let i = 0; i < o.warmup; i++) {
+      const frame = templates.frame(WARMUP_SEQ + i, nowNs());
+      try {
+        last = sock.send(frame);
+        last.catch(failed);
+      } catch {
+        await send(frame);
+      }
+    }
+    await last;
+    // Let the bus and the receivers work off the warm-up before the clock starts.
+    await new Promise((r) => setTimeout(r, 1500));
+    emit('warm', { frames: o.warmup });
+  }
+  const started = nowNs();
+  const interval = o.rate > 0 ? 1e9 / o.rate : 0;
+  for (let seq = 0; seq < o.count; seq++) {
+    if (interval > 0) {
+      // Paced: send what is due, then sleep until the next is due (timers tick by the
+      // millisecond, so frames go out in small bursts at the right average rate). A busy-wait
+      // would take a whole core from the bus on a 2-core machine.
+      const due = started + BigInt(Math.round(seq * interval));
+      while (nowNs() < due) await new Promise((r) => setTimeout(r, 1));
+    }
+    const frame = templates.frame(seq, nowNs());
+    // The common case inline (no promise from an async function per frame).
+    try {
+      last = sock.send(frame);
+      last.catch(failed);
+    } catch {
+      await send(frame);
+    }
   }
   await last;
   emit('sent', { count: o.count, seconds: Number(nowNs() - started) / 1e9, startNs: String(started) });

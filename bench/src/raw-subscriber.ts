@@ -6,7 +6,7 @@
 import { Subscriber } from 'zeromq';
 import { childOptions, emit, nowNs } from './child-io';
 import { LatencyRecorder } from './latency';
-import { readTimedUuid } from './misp-attributes';
+import { readTimedUuid, WARMUP_SEQ } from './misp-attributes';
 
 interface Options { port: number; count: number }
 
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
     const text = frame.toString();
     const at = text.indexOf('"uuid":"');
     const t = readTimedUuid(text.slice(at + 8, at + 8 + 36));
-    if (t) latency.record(t.nanos, now);
+    if (t && t.seq < WARMUP_SEQ) latency.record(t.nanos, now);
     if (latency.count >= o.count) break;
   }
   emit('done', { received: latency.count, firstNs: String(latency.firstNs), lastNs: String(latency.lastNs), latency_us: latency.summary() });

@@ -12,6 +12,8 @@ export interface RunResult {
   count: number;
   subscribers: number;
   rate: number;
+  /** Frames sent before the measured run and not counted. */
+  warmup?: number;
   sent: number;
   publisher_seconds: number;
   /** Slowest subscriber: received / (its last receive − first send). */

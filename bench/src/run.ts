@@ -9,6 +9,8 @@
  *   npm run bench -- --quick      smoke run (10k only)
  *   npm run bench -- --only inmem-1  run the variants whose name starts with this
  *   npm run bench -- --n 100000   these sizes (comma-separated) instead of the defaults
+ *   npm run bench -- --warmup 0   no warm-up frames before each measured run (default 20000: a cold JIT
+ *                                 added ~200 ms to the first second of indicators, which is not what a running bus does)
  *   BENCH_PROFILE=/tmp/prof npm run bench -- --quick --only inmem-1sub   CPU profiles of the bus (node --cpu-prof) and of the first subscriber (in /tmp/prof/subscriber)
  */
 import { spawn } from 'node:child_process';
@@ -32,14 +34,19 @@ export interface Variant {
   /** Messages per second; 0 = burst. */
   rate: number;
   backbone: 'inmem' | 'rabbitmq';
+  /** Ceiling through a relay process (two hops, like the bus) instead of publisher → subscriber. */
+  relay?: boolean;
+  /** Frames sent before the measured run (not counted), so it measures a warmed-up bus. */
+  warmup: number;
 }
 
-function variants(quick: boolean, rabbit: boolean, counts?: number[]): Variant[] {
+function variants(quick: boolean, rabbit: boolean, warmup: number, counts?: number[]): Variant[] {
   const v = (name: string, kind: Variant['kind'], count: number, subscribers = 1, rate = 0, backbone: Variant['backbone'] = 'inmem'): Variant =>
-    ({ name, kind, count, subscribers, rate, backbone });
+    ({ name, kind, count, subscribers, rate, backbone, warmup });
   const sizes = counts ?? (quick ? [10_000] : [10_000, 100_000, 1_000_000]);
   const list: Variant[] = [];
   for (const n of sizes) list.push(v(`ceiling-${n}`, 'ceiling', n));
+  for (const n of sizes) list.push({ ...v(`ceiling-relay-${n}`, 'ceiling', n), relay: true });
   for (const n of sizes) list.push(v(`inmem-1sub-${n}`, 'bus', n));
   list.push(v(`inmem-10sub-${quick ? 10_000 : 100_000}`, 'bus', quick ? 10_000 : 100_000, 10));
   list.push(v(`inmem-paced-10k/s-${quick ? 20_000 : 100_000}`, 'bus', quick ? 20_000 : 100_000, 1, 10_000));
@@ -98,14 +105,21 @@ async function runVariant(v: Variant): Promise<RunResult> {
   let peak = { rssMB: 0, peakRssMB: 0, cpuSeconds: 0 };
   let sampler: NodeJS.Timeout | undefined;
   try {
-    const publisher = startNodeChild('publisher', 'misp-publisher.js', { port: mispPort, count: v.count, rate: v.rate, subscribers: 1 });
+    const publisher = startNodeChild('publisher', 'misp-publisher.js', { port: mispPort, count: v.count, rate: v.rate, subscribers: 1, warmup: v.warmup });
     children.push(publisher);
     await publisher.waitFor('bound');
     let bus: Child | undefined;
     let startupMs: number | undefined;
     let receivers: Child[];
     if (v.kind === 'ceiling') {
-      receivers = [startNodeChild('raw-subscriber', 'raw-subscriber.js', { port: mispPort, count: v.count })];
+      let port = mispPort;
+      if (v.relay) {
+        port = await freePort();
+        const relay = startNodeChild('raw-relay', 'raw-relay.js', { from: mispPort, port });
+        children.push(relay);
+        await relay.waitFor('bound');
+      }
+      receivers = [startNodeChild('raw-subscriber', 'raw-subscriber.js', { port, count: v.count })];
       children.push(...receivers);
     } else {
       const ports = { misp: mispPort, manage: await freePort(), pub: await freePort(), sub: await freePort() };
@@ -147,7 +161,7 @@ async function runVariant(v: Variant): Promise<RunResult> {
       return { received, lost: v.count - received, throughput: seconds > 0 ? received / seconds : 0, latency_us: d.latency_us as RunResult['latency_us'] };
     });
     return {
-      name: v.name, kind: v.kind, backbone: v.kind === 'ceiling' ? 'none' : v.backbone, count: v.count, subscribers: v.subscribers, rate: v.rate,
+      name: v.name, kind: v.kind, backbone: v.kind === 'ceiling' ? 'none' : v.backbone, count: v.count, subscribers: v.subscribers, rate: v.rate, warmup: v.warmup,
       sent: Number(sent.count), publisher_seconds: Number(sent.seconds),
       throughput: Math.min(...subs.map((s) => s.throughput)),
       lost: subs.reduce((a, s) => a + s.lost, 0),
@@ -171,7 +185,9 @@ async function main(): Promise<void> {
   // --n 100000[,1000000]: these sizes instead of the defaults.
   const counts = args.includes('--n') ? args[args.indexOf('--n') + 1].split(',').map(Number) : undefined;
   const rabbit = await rabbitReachable();
-  const list = variants(quick, rabbit, counts).filter((v) => !only || v.name.startsWith(only));
+  // --warmup N: frames sent before each measured run (default 20000; 0 = measure a cold bus).
+  const warmup = args.includes('--warmup') ? Number(args[args.indexOf('--warmup') + 1]) : 20_000;
+  const list = variants(quick, rabbit, warmup, counts).filter((v) => !only || v.name.startsWith(only));
   if (!rabbit) console.error('RabbitMQ not reachable on 127.0.0.1:5672: RabbitMQ variants skipped');
   const results: RunResult[] = [];
   for (const v of list) {
