@@ -9,11 +9,18 @@ import type { StixObject } from './types';
 interface PropertyOrder {
   list: readonly string[];
   set: ReadonlySet<string>;
+  /** Position of each key of `list`. */
+  index: ReadonlyMap<string, number>;
   /** `"<key>": ` for each key of `list`, written once instead of per message. */
   prefixes: readonly string[];
 }
 
-const order = (list: readonly string[]): PropertyOrder => ({ list, set: new Set(list), prefixes: list.map((k) => JSON.stringify(k) + ': ') });
+const order = (list: readonly string[]): PropertyOrder => ({
+  list,
+  set: new Set(list),
+  index: new Map(list.map((k, i) => [k, i])),
+  prefixes: list.map((k) => JSON.stringify(k) + ': '),
+});
 const INDICATOR_ORDER = order(INDICATOR_PROPERTY_ORDER);
 const SIGHTING_ORDER = order(SIGHTING_PROPERTY_ORDER);
 const OTHER_ORDER = order(['type', 'spec_version', 'id', 'created', 'modified']);
@@ -59,7 +66,39 @@ export function serializeStix(obj: StixObject): string {
  * every wire; the copy made objects V8 keeps in dictionary mode.
  */
 export function stixJson(obj: object): string {
-  const source = obj as Record<string, unknown>;
+  return inWireOrder(obj as Record<string, unknown>) ?? reordered(obj as Record<string, unknown>);
+}
+
+/**
+ * The text when `source`'s keys are already in wire order (objects the bus
+ * builds itself are): one for-in walk, which V8 serves from the object's
+ * enum cache. Undefined when they are not; then `reordered` does it.
+ */
+function inWireOrder(source: Record<string, unknown>): string | undefined {
+  const { index, prefixes } = orderFor(source.type);
+  let out = '{';
+  let sep = '';
+  let lastDeclared = -1;
+  let lastCustom: string | undefined;
+  for (const key in source) {
+    const value = source[key];
+    if (value === undefined || typeof value === 'function') continue;
+    const at = index.get(key);
+    if (at !== undefined) {
+      if (at < lastDeclared || lastCustom !== undefined) return undefined;
+      lastDeclared = at;
+      out += sep + prefixes[at] + pythonJsonValue(value);
+    } else {
+      if (lastCustom !== undefined && !(lastCustom < key)) return undefined;
+      lastCustom = key;
+      out += sep + JSON.stringify(key) + ': ' + (isStixObjectLike(value) ? stixJson(value) : pythonJsonValue(value));
+    }
+    sep = ', ';
+  }
+  return out + '}';
+}
+
+function reordered(source: Record<string, unknown>): string {
   const { list, set, prefixes } = orderFor(source.type);
   let out = '{';
   let sep = '';
