@@ -7,9 +7,14 @@
  * goes to the full parser, which also explains what is wrong.
  */
 
-/** An identifier the lexer reads as one (lower-case start), but not the boolean words. */
-const NAME = "(?!(?:true|false)(?![a-z0-9_-]))[a-z][a-z0-9_]*";
-const TYPE = "(?!(?:true|false)(?![a-z0-9_-]))[a-z][a-z0-9-]*";
+import { KEYWORDS } from './pattern/lexer';
+
+/** Words the lexer reads as something other than an identifier (unless more identifier characters follow). */
+const NOT_IDENTIFIER = `(?!(?:true|false|${KEYWORDS.join('|')})(?![A-Za-z0-9_-]))`;
+/** A property name (like `value`, `MD5`); hyphenated names must be quoted. */
+const NAME = `${NOT_IDENTIFIER}[A-Za-z_][A-Za-z0-9_]*`;
+/** An object type (like `domain-name`). */
+const TYPE = `${NOT_IDENTIFIER}[a-z][a-z0-9-]*`;
 const STRING = "'(?:[^'\\\\]|\\\\['\\\\])*'";
 const COMPARISON = `\\[${TYPE}:${NAME}(?:\\.(?:${NAME}|'[A-Za-z0-9_-]+'))* = ${STRING}\\]`;
 const SIMPLE = new RegExp(`^${COMPARISON}(?: AND ${COMPARISON})*$`);
