@@ -6,7 +6,7 @@
  */
 import { escapeNonAsciiIfAny, pythonJsonStringify, pythonJsonValue } from './pyjson';
 import { stixJson } from './stix/serialize';
-import { parseStixObject, describe } from './stix/parse';
+import { parseOwnedStixObject, parseStixObject, describe } from './stix/parse';
 import { StixValidationError } from './stix/errors';
 import { MessageType } from './messages';
 import type { Message, SnapshotEnvelope, SnapshotRequest } from './messages';
@@ -70,11 +70,16 @@ export function parseJson(text: string): unknown {
 
 /** Decode JSON text into a validated message. */
 export function decodeMessage(text: string): Message {
-  return toMessage(parseJson(text));
+  // The parsed value is ours alone: checked in place, not copied.
+  return checkMessage(parseJson(text), true);
 }
 
 /** Validate a parsed JSON value as a bus message, dispatching on its `type`. */
 export function toMessage(value: unknown): Message {
+  return checkMessage(value, false);
+}
+
+function checkMessage(value: unknown, owned: boolean): Message {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new MessageDecodeError('', `expected a JSON object, got ${describe(value)}`);
   }
@@ -82,19 +87,19 @@ export function toMessage(value: unknown): Message {
   switch (type) {
     case 'indicator':
     case 'sighting':
-      return stix(value, '');
+      return stix(value, '', owned);
     case 'snapshotrequest':
       return toSnapshotRequest(value as Record<string, unknown>);
     case 'snapshotenvelope':
-      return toSnapshotEnvelope(value as Record<string, unknown>);
+      return toSnapshotEnvelope(value as Record<string, unknown>, owned);
     default:
       throw new MessageDecodeError('type', `unknown message type ${describe(type)}; expected indicator, sighting, snapshotrequest or snapshotenvelope`);
   }
 }
 
-function stix(value: unknown, prefix: string) {
+function stix(value: unknown, prefix: string, owned: boolean) {
   try {
-    return parseStixObject(value);
+    return owned ? parseOwnedStixObject(value) : parseStixObject(value);
   } catch (e) {
     if (e instanceof StixValidationError) throw new MessageDecodeError(prefix + e.property, e.problem);
     throw e;
@@ -119,11 +124,11 @@ function toSnapshotRequest(o: Record<string, unknown>): SnapshotRequest {
   return { type: 'snapshotrequest', snapshot_type: snapshotType(o.snapshot_type), snapshot_id: snapshotId(o.snapshot_id), snapshot: Math.trunc(seconds) };
 }
 
-function toSnapshotEnvelope(o: Record<string, unknown>): SnapshotEnvelope {
+function toSnapshotEnvelope(o: Record<string, unknown>, owned: boolean): SnapshotEnvelope {
   const type = snapshotType(o.snapshot_type);
   const id = snapshotId(o.snapshot_id);
   if (o.body === undefined) throw new MessageDecodeError('body', 'required property is missing');
-  const body = stix(o.body, 'body.');
+  const body = stix(o.body, 'body.', owned);
   const expected = type === MessageType.INDICATOR ? 'indicator' : 'sighting';
   if (body.type !== expected) {
     throw new MessageDecodeError('body.type', `snapshot_type ${type} needs a ${expected}, got ${describe(body.type)}`);

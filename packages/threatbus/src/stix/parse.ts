@@ -225,6 +225,17 @@ export function parseStixObject(input: unknown): StixObject {
   throw new StixValidationError('type', `only "indicator" and "sighting" travel on the bus, got ${describe(type)}`);
 }
 
+/**
+ * parseStixObject for a value nobody else holds (fresh from JSON.parse): an
+ * indicator is completed and checked in place instead of copied first.
+ */
+export function parseOwnedStixObject(input: unknown): StixObject {
+  if (typeof input === 'object' && input !== null && !Array.isArray(input) && (input as Json).type === 'indicator') {
+    return checkIndicator(input as Json, true);
+  }
+  return parseStixObject(input);
+}
+
 function asObject(input: unknown, type: string): Json {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new StixValidationError('(object)', `expected a STIX ${type} object, got ${describe(input)}`);
