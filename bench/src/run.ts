@@ -201,7 +201,7 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, quick ? 'quick.json' : only || counts ? 'partial.json' : 'latest.json');
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
-  if (!quick && !only) writeReport(results, ROOT, `npm run bench`);
+  if (!quick && !only && !counts) writeReport(results, ROOT, `npm run bench`);
   console.error(`results: ${file}`);
 }
 
