@@ -122,7 +122,15 @@ async function runVariant(v: Variant): Promise<RunResult> {
       receivers = [startNodeChild('raw-subscriber', 'raw-subscriber.js', { port, count: v.count })];
       children.push(...receivers);
     } else {
-      const ports = { misp: mispPort, manage: await freePort(), pub: await freePort(), sub: await freePort() };
+      // freePort releases the port at once, so two calls can return the same one: insist on distinct ports.
+      const taken = new Set([mispPort]);
+      const distinct = async (): Promise<number> => {
+        for (;;) {
+          const p = await freePort();
+          if (!taken.has(p)) return taken.add(p), p;
+        }
+      };
+      const ports = { misp: mispPort, manage: await distinct(), pub: await distinct(), sub: await distinct() };
       const cfg = join(tmp, 'config.yaml');
       writeFileSync(cfg, busConfig(v, ports, tag));
       const began = performance.now();
