@@ -150,17 +150,14 @@ export function createLogger(config: Partial<LoggingConfig> = {}, name = 'threat
   const w = winston.createLogger({ levels: LEVELS, level, transports, silent: transports.length === 0, exitOnError: false });
   return {
     logger: new WinstonLogger(w, name),
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (transports.length === 0) return resolve();
-        const timer = setTimeout(resolve, 2000);
-        w.on('finish', () => {
-          clearTimeout(timer);
-          // The file transport finishes writing after the logger's finish event.
-          setImmediate(resolve);
-        });
-        w.end();
-      }),
+    close: () => {
+      if (transports.length === 0) return Promise.resolve();
+      // The logger's own 'finish' comes before its transports have written everything;
+      // wait for each transport (bounded, so a stuck file system cannot hang shutdown).
+      const finished = Promise.all(transports.map((t) => new Promise<void>((resolve) => t.once('finish', () => resolve()))));
+      w.end();
+      return Promise.race([finished.then(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, 2000).unref())]);
+    },
   };
 }
 
