@@ -91,7 +91,8 @@ export async function main(argv = hideBin(process.argv)): Promise<number> {
   return 0;
 }
 
-if (require.main === module) {
+/** Entry point of the `vast-threatbus` command (bin/vast-threatbus.js). */
+export function runCli(): void {
   main().then(
     (code) => process.exit(code),
     (e: unknown) => {
@@ -100,3 +101,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runCli();

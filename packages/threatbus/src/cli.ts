@@ -125,6 +125,9 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   }
 }
 
-if (require.main === module) {
+/** Entry point of the `threatbus` command (bin/threatbus.js). */
+export function runCli(): void {
   main().catch(fail);
 }
+
+if (require.main === module) runCli();

@@ -84,3 +84,12 @@ test('refuses a config file that is not YAML, and bad flags', () => {
   expect(badLevel.status).toBe(2);
   expect(run(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
 });
+
+test('the installed command (bin/threatbus.js, executable, linked by npm) runs the CLI', () => {
+  const bin = resolve(__dirname, '../bin/threatbus.js');
+  const out = spawnSync(bin, ['--version'], { encoding: 'utf8', env: cleanEnv, timeout: 20_000 });
+  expect(out.status).toBe(0);
+  expect(out.stdout.trim()).toBe(require('../package.json').version);
+  // npm ci links workspace commands into node_modules/.bin; the README's `npx threatbus` relies on it.
+  expect(spawnSync(resolve(ROOT, 'node_modules/.bin/threatbus'), ['--version'], { encoding: 'utf8', env: cleanEnv }).stdout.trim()).toBe(out.stdout.trim());
+});
