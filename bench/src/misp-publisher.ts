@@ -57,15 +57,21 @@ async function main(): Promise<void> {
     }
     last.catch(failed);
   };
+  /** The common case without creating a promise per frame; returns one only when the send had to wait. */
+  const sendNow = (frame: string): Promise<void> | undefined => {
+    try {
+      last = sock.send(frame);
+      last.catch(failed);
+      return undefined;
+    } catch {
+      return send(frame);
+    }
+  };
   if (o.warmup) {
     for (let i = 0; i < o.warmup; i++) {
       const frame = templates.frame(WARMUP_SEQ + i, nowNs());
-      try {
-        last = sock.send(frame);
-        last.catch(failed);
-      } catch {
-        await send(frame);
-      }
+      const waiting = sendNow(frame);
+      if (waiting) await waiting;
     }
     await last;
     // Let the bus and the receivers work off the warm-up before the clock starts.
@@ -83,13 +89,8 @@ async function main(): Promise<void> {
       while (nowNs() < due) await new Promise((r) => setTimeout(r, 1));
     }
     const frame = templates.frame(seq, nowNs());
-    // The common case inline (no promise from an async function per frame).
-    try {
-      last = sock.send(frame);
-      last.catch(failed);
-    } catch {
-      await send(frame);
-    }
+    const waiting = sendNow(frame);
+    if (waiting) await waiting;
   }
   await last;
   emit('sent', { count: o.count, seconds: Number(nowNs() - started) / 1e9, startNs: String(started) });
