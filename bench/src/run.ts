@@ -47,6 +47,8 @@ function variants(quick: boolean, rabbit: boolean, warmup: number, counts?: numb
   const list: Variant[] = [];
   for (const n of sizes) list.push(v(`ceiling-${n}`, 'ceiling', n));
   for (const n of sizes) list.push({ ...v(`ceiling-relay-${n}`, 'ceiling', n), relay: true });
+  // The latency floor for the paced bus run: the same rate through a Node process that only relays.
+  list.push({ ...v(`ceiling-relay-paced-10k/s-${quick ? 20_000 : 100_000}`, 'ceiling', quick ? 20_000 : 100_000, 1, 10_000), relay: true });
   for (const n of sizes) list.push(v(`inmem-1sub-${n}`, 'bus', n));
   list.push(v(`inmem-10sub-${quick ? 10_000 : 100_000}`, 'bus', quick ? 10_000 : 100_000, 10));
   list.push(v(`inmem-paced-10k/s-${quick ? 20_000 : 100_000}`, 'bus', quick ? 20_000 : 100_000, 1, 10_000));

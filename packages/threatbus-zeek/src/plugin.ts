@@ -8,7 +8,7 @@
  * when `snapshot` is set).
  */
 import { readFileSync } from 'node:fs';
-import { Topic } from 'threatbus';
+import { createMessageMemo, Topic } from 'threatbus';
 import type { AppContext, AppPlugin, Logger, Message, Subscriber } from 'threatbus';
 import type { ClientOptions } from 'ws';
 import type { BrokerData } from './broker-data';
@@ -35,7 +35,7 @@ export class ZeekApp implements AppPlugin {
   private readonly config: ZeekConfig;
   private readonly logger: Logger;
   private readonly peers: Peer[] = [];
-  private readonly encoded = new WeakMap<object, Encoded>();
+  private readonly encoded = createMessageMemo<Encoded>('threatbus-zeek.event');
   private running = false;
 
   constructor(private readonly ctx: AppContext<ZeekConfig>) {

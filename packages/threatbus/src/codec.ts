@@ -4,11 +4,12 @@
  * the original's bytes; decoding accepts any key order and whitespace and
  * reports what is wrong, with a property path.
  */
-import { escapeNonAsciiIfAny, pythonJsonStringify, pythonJsonValue } from './pyjson';
+import { pythonJsonStringify, pythonJsonValue } from './pyjson';
 import { stixJson } from './stix/serialize';
 import { parseOwnedStixObject, parseStixObject, describe } from './stix/parse';
 import { StixValidationError } from './stix/errors';
 import { MessageType } from './messages';
+import { createMessageMemo } from './message-memo';
 import type { Message, SnapshotEnvelope, SnapshotRequest } from './messages';
 
 /** A message off the wire could not be decoded. `path` points at the offending property (`body.created`). */
@@ -23,13 +24,12 @@ export class MessageDecodeError extends Error {
 }
 
 /**
- * Encodings of messages already encoded. A message is encoded once per
- * outgoing wire (every zmq subscriber, every Zeek, RabbitMQ); messages are
- * not modified once they are on the bus, so the text can be shared.
+ * A message is encoded once, however many wires it goes out on (every zmq
+ * subscriber, every Zeek, RabbitMQ).
  */
-const encoded = new WeakMap<Message, string>();
+const encoded = createMessageMemo<string>('threatbus.encoded');
 
-/** Encode any bus message as the original did. The result is cached per message object. */
+/** Encode any bus message as the original did. The result is memoised on the message object. */
 export function encodeMessage(message: Message): string {
   let text = encoded.get(message);
   if (text === undefined) {
@@ -43,7 +43,7 @@ function encodeUncached(message: Message): string {
   switch (message.type) {
     case 'indicator':
     case 'sighting':
-      return escapeNonAsciiIfAny(stixJson(message));
+      return stixJson(message);
     case 'snapshotrequest':
       return pythonJsonStringify({
         type: 'snapshotrequest',
@@ -52,10 +52,8 @@ function encodeUncached(message: Message): string {
         snapshot: Math.trunc(message.snapshot),
       });
     case 'snapshotenvelope':
-      return escapeNonAsciiIfAny(
-        `{"type": "snapshotenvelope", "snapshot_type": ${pythonJsonValue(message.snapshot_type)}, ` +
-          `"snapshot_id": ${pythonJsonValue(message.snapshot_id)}, "body": ${stixJson(message.body)}}`,
-      );
+      return `{"type": "snapshotenvelope", "snapshot_type": ${pythonJsonValue(message.snapshot_type)}, ` +
+        `"snapshot_id": ${pythonJsonValue(message.snapshot_id)}, "body": ${stixJson(message.body)}}`;
   }
 }
 

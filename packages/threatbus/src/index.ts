@@ -5,6 +5,8 @@ export * from './stix';
 export * from './messages';
 export { encodeMessage, decodeMessage, toMessage, parseJson, MessageDecodeError } from './codec';
 export { pythonJsonStringify } from './pyjson';
+export { createMessageMemo } from './message-memo';
+export type { MessageMemo } from './message-memo';
 export { MessageQueue, DEFAULT_QUEUE_CAPACITY, warnOnOverflow } from './queue';
 export type { Subscriber, MessageQueueOptions } from './queue';
 export { TopicRouter } from './router';

@@ -9,29 +9,34 @@
  * Python bus sharing a RabbitMQ exchange. Decoders never depend on it.
  */
 
-const NON_ASCII = /[\u0080-\uffff]/g;
-const HAS_NON_ASCII = /[\u0080-\uffff]/;
+/** Strings Python writes verbatim between quotes: printable ASCII except `"` and `\`. */
+const VERBATIM = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+/** What Python's ensure_ascii escapes beyond what JSON.stringify escapes: DEL and everything past ASCII. */
+const PAST_ASCII = /[\u007f-\uffff]/g;
 
-function escapeNonAscii(json: string): string {
-  return json.replace(NON_ASCII, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+const escapeCodeUnit = (c: string): string => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0');
+
+/**
+ * A string literal as Python's `json.dumps` writes it (ensure_ascii): always
+ * pure ASCII. Most strings on the bus (ids, timestamps, patterns of plain
+ * IoCs) are printable ASCII: one regular-expression test and two quotes,
+ * several times cheaper than JSON.stringify. The others get JSON.stringify,
+ * which escapes quotes, backslashes and control characters exactly as Python
+ * does (same short forms, lowercase hex), and then every UTF-16 code unit
+ * from DEL up as `\uXXXX` (a pair for characters outside the BMP), as
+ * Python does.
+ */
+export function pythonJsonString(s: string): string {
+  if (VERBATIM.test(s)) return '"' + s + '"';
+  return JSON.stringify(s).replace(PAST_ASCII, escapeCodeUnit);
 }
 
 /** Serialise `value` like Python's `json.dumps(value)`. Keys keep insertion order; `undefined` properties are skipped. */
 export function pythonJsonStringify(value: unknown): string {
-  return escapeNonAsciiIfAny(write(value));
+  return write(value);
 }
 
-/**
- * The second half of `pythonJsonStringify`, for text assembled from
- * `pythonJsonValue` pieces. Non-ASCII characters can only occur inside
- * strings (JSON.stringify leaves them as they are), so one pass over the
- * whole text escapes them as Python's ensure_ascii does.
- */
-export function escapeNonAsciiIfAny(json: string): string {
-  return HAS_NON_ASCII.test(json) ? escapeNonAscii(json) : json;
-}
-
-/** `pythonJsonStringify` without the non-ASCII pass: a piece of a larger text that gets it once at the end. */
+/** Alias of `pythonJsonStringify` for pieces of a larger text (the output is always ASCII, so pieces compose). */
 export function pythonJsonValue(value: unknown): string {
   return write(value);
 }
@@ -40,7 +45,7 @@ export function pythonJsonValue(value: unknown): string {
 function write(value: unknown): string {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return pythonJsonString(value);
     case 'number':
       if (!Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
       return String(value);
@@ -62,7 +67,7 @@ function write(value: unknown): string {
       for (const k in value) {
         const v = (value as Record<string, unknown>)[k];
         if (v === undefined || typeof v === 'function') continue;
-        out += (first ? '' : ', ') + JSON.stringify(k) + ': ' + write(v);
+        out += (first ? '' : ', ') + pythonJsonString(k) + ': ' + write(v);
         first = false;
       }
       return out + '}';

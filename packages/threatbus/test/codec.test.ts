@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadVectors, withoutIgnored } from '../../../tools/vectors';
 import {
   createSnapshotEnvelope, createSnapshotRequest, decodeMessage, encodeMessage, MessageDecodeError,
@@ -148,5 +150,17 @@ describe('STIX parsing and serialisation', () => {
 
   test('pythonJsonStringify matches json.dumps for nesting, unicode outside the BMP and control characters', () => {
     expect(pythonJsonStringify({ a: [1, 'x', null, true, { b: '\u{1F600}\n' }] })).toBe('{"a": [1, "x", null, true, {"b": "\\ud83d\\ude00\\n"}]}');
+  });
+
+  test('pythonJsonStringify writes every code unit 0-255, line separators, surrogates and keys byte for byte as json.dumps', () => {
+    // fixtures/python-json-dumps.txt was written by CPython 3.11:
+    //   s = ''.join(chr(i) for i in range(0, 0x100)) + '\u2028\u2029\ud83d\ude00\ud800x"\\\\'
+    //   print(json.dumps({'k\u00e9y': s, 'del\x7f': 1}))
+    // DEL (0x7f) is escaped by Python but not by JSON.stringify: the case the fast path must not miss.
+    let s = '';
+    for (let i = 0; i < 0x100; i++) s += String.fromCharCode(i);
+    s += '\u2028\u2029\ud83d\ude00\ud800x"\\';
+    const expected = readFileSync(join(__dirname, 'fixtures/python-json-dumps.txt'), 'utf8').trimEnd();
+    expect(pythonJsonStringify({ 'k\u00e9y': s, 'del\x7f': 1 })).toBe(expected);
   });
 });

@@ -2,7 +2,7 @@
  * Serialisation of STIX objects in the property order of the Python stix2
  * library (core.md §10.2): declared properties first, custom ones sorted.
  */
-import { pythonJsonValue, escapeNonAsciiIfAny } from '../pyjson';
+import { pythonJsonString, pythonJsonValue } from '../pyjson';
 import { INDICATOR_PROPERTY_ORDER, SIGHTING_PROPERTY_ORDER } from './types';
 import type { StixObject } from './types';
 
@@ -19,7 +19,7 @@ const order = (list: readonly string[]): PropertyOrder => ({
   list,
   set: new Set(list),
   index: new Map(list.map((k, i) => [k, i])),
-  prefixes: list.map((k) => JSON.stringify(k) + ': '),
+  prefixes: list.map((k) => pythonJsonString(k) + ': '),
 });
 const INDICATOR_ORDER = order(INDICATOR_PROPERTY_ORDER);
 const SIGHTING_ORDER = order(SIGHTING_PROPERTY_ORDER);
@@ -55,13 +55,12 @@ function isStixObjectLike(value: unknown): value is Record<string, unknown> {
 
 /** The JSON text the original emitted for this object (Python `json.dumps` style). */
 export function serializeStix(obj: StixObject): string {
-  return escapeNonAsciiIfAny(stixJson(obj));
+  return stixJson(obj);
 }
 
 /**
- * `pythonJsonStringify(orderStixProperties(obj))` without the ordered copy
- * and without escaping non-ASCII (the caller does that once for the whole
- * text): writes the declared properties straight from `obj` in wire order,
+ * `pythonJsonStringify(orderStixProperties(obj))` without the ordered copy:
+ * writes the declared properties straight from `obj` in wire order,
  * then the custom ones sorted. This is the hot path of every message on
  * every wire; the copy made objects V8 keeps in dictionary mode.
  */
@@ -91,7 +90,7 @@ function inWireOrder(source: Record<string, unknown>): string | undefined {
     } else {
       if (lastCustom !== undefined && !(lastCustom < key)) return undefined;
       lastCustom = key;
-      out += sep + JSON.stringify(key) + ': ' + (isStixObjectLike(value) ? stixJson(value) : pythonJsonValue(value));
+      out += sep + pythonJsonString(key) + ': ' + (isStixObjectLike(value) ? stixJson(value) : pythonJsonValue(value));
     }
     sep = ', ';
   }
@@ -115,7 +114,7 @@ function reordered(source: Record<string, unknown>): string {
     for (const key of custom) {
       const value = source[key];
       if (typeof value === 'function') continue;
-      out += sep + JSON.stringify(key) + ': ' + (isStixObjectLike(value) ? stixJson(value) : pythonJsonValue(value));
+      out += sep + pythonJsonString(key) + ': ' + (isStixObjectLike(value) ? stixJson(value) : pythonJsonValue(value));
       sep = ', ';
     }
   }
