@@ -5,6 +5,7 @@
  * percentiles. Ends when `count` indicators arrived, or when stdin closes
  * (the orchestrator saw no progress: the rest is lost).
  */
+import { writeFileSync } from 'node:fs';
 import { ThreatBusClient } from 'threatbus-zmq-app';
 import { childOptions, emit, nowNs } from './child-io';
 import { LatencyRecorder } from './latency';
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
     if (finished) return;
     finished = true;
     clearInterval(progress);
+    // BENCH_LATENCY_DUMP=<file>: every latency sample (µs, arrival order), one per line.
+    if (process.env.BENCH_LATENCY_DUMP) writeFileSync(process.env.BENCH_LATENCY_DUMP, Array.from(latency.raw()).join('\n') + '\n');
     emit('done', { received: latency.count, firstNs: String(latency.firstNs), lastNs: String(latency.lastNs), latency_us: latency.summary() });
     await client.close();
     process.exit(0);

@@ -24,6 +24,11 @@ export class LatencyRecorder {
     this.lastNs = receivedNs;
   }
 
+  /** Samples in arrival order (µs), e.g. to see whether slow ones come in clusters. */
+  raw(): Float64Array {
+    return this.samples.slice(0, this.n);
+  }
+
   summary(): { p50: number; p90: number; p99: number; max: number } {
     const sorted = this.samples.slice(0, this.n).sort();
     const at = (q: number) => (this.n === 0 ? NaN : sorted[Math.min(this.n - 1, Math.floor(q * this.n))]);

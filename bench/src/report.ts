@@ -21,7 +21,12 @@ export interface RunResult {
   lost: number;
   latency_us: Latency;
   subscribers_detail: { received: number; lost: number; throughput: number; latency_us: Latency }[];
-  bus?: { startup_ms: number; peak_rss_mb: number; end_rss_mb: number; cpu_seconds: number };
+  /**
+   * cpu_seconds: the bus process's whole life (startup included); cpu_us_per_indicator: its CPU
+   * from ready to the end, per frame (warm-up included), the steadiest measure of the bus's own cost
+   * on a shared machine, where throughput also depends on what else gets the cores.
+   */
+  bus?: { startup_ms: number; peak_rss_mb: number; end_rss_mb: number; cpu_seconds: number; cpu_us_per_indicator?: number };
   when: string;
   machine: ReturnType<typeof machineFacts>;
 }
@@ -37,10 +42,10 @@ export function markdownTable(results: RunResult[]): string {
   const rows = results.map((r) => {
     const rate = r.rate ? `${fmt(r.rate)}/s` : 'burst';
     const bus = r.bus;
-    return `| ${r.name} | ${r.backbone} | ${fmt(r.count)} | ${r.subscribers} | ${rate} | **${fmt(r.throughput)}** | ${fmt(r.lost)} | ${ms(r.latency_us.p50)} | ${ms(r.latency_us.p90)} | ${ms(r.latency_us.p99)} | ${ms(r.latency_us.max)} | ${bus ? fmt(bus.peak_rss_mb) : '–'} | ${bus ? fmt(bus.cpu_seconds, 1) : '–'} | ${bus ? fmt(bus.startup_ms) : '–'} |`;
+    return `| ${r.name} | ${r.backbone} | ${fmt(r.count)} | ${r.subscribers} | ${rate} | **${fmt(r.throughput)}** | ${fmt(r.lost)} | ${ms(r.latency_us.p50)} | ${ms(r.latency_us.p90)} | ${ms(r.latency_us.p99)} | ${ms(r.latency_us.max)} | ${bus ? fmt(bus.peak_rss_mb) : '–'} | ${bus ? fmt(bus.cpu_seconds, 1) : '–'} | ${bus?.cpu_us_per_indicator !== undefined ? fmt(bus.cpu_us_per_indicator) : '–'} | ${bus ? fmt(bus.startup_ms) : '–'} |`;
   });
   return [
-    '| run | backbone | indicators | subscribers | send rate | indicators/s | lost | p50 ms | p90 ms | p99 ms | max ms | bus peak RSS MB | bus CPU s | bus startup ms |',
+    '| run | backbone | indicators | subscribers | send rate | indicators/s | lost | p50 ms | p90 ms | p99 ms | max ms | bus peak RSS MB | bus CPU s | bus CPU µs/indicator | bus startup ms |',
     '|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
   ].join('\n');

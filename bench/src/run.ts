@@ -14,7 +14,7 @@
  *   BENCH_PROFILE=/tmp/prof npm run bench -- --quick --only inmem-1sub   CPU profiles of the bus (node --cpu-prof) and of the first subscriber (in /tmp/prof/subscriber)
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect } from 'node:net';
@@ -112,6 +112,7 @@ async function runVariant(v: Variant): Promise<RunResult> {
     await publisher.waitFor('bound');
     let bus: Child | undefined;
     let startupMs: number | undefined;
+    let cpuAtReady: number | undefined;
     let receivers: Child[];
     if (v.kind === 'ceiling') {
       let port = mispPort;
@@ -140,11 +141,16 @@ async function runVariant(v: Variant): Promise<RunResult> {
       const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [];
       // ... and of the first subscriber, in a subdirectory.
       const subscriberProfile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(process.env.BENCH_PROFILE, 'subscriber')] : [];
-      bus = new Child('threatbus', spawn(process.execPath, [...profile, CLI, '-c', cfg], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] }));
+      // BENCH_BUS_NODE_ARGS="--trace-gc ...": extra node flags for the bus process (its stdout is not parsed).
+      const busArgs = (process.env.BENCH_BUS_NODE_ARGS ?? '').split(' ').filter(Boolean);
+      bus = new Child('threatbus', spawn(process.execPath, [...busArgs, ...profile, CLI, '-c', cfg], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] }));
       children.push(bus);
+      // BENCH_BUS_STDOUT=<file>: keep what the bus writes on stdout (e.g. --trace-gc lines).
+      if (process.env.BENCH_BUS_STDOUT) bus.proc.stdout?.pipe(createWriteStream(process.env.BENCH_BUS_STDOUT));
       await waitForStderr(bus, /Threat Bus ready/, 15_000);
       startupMs = performance.now() - began;
       const busPid = bus.pid;
+      cpuAtReady = sampleProcess(busPid)?.cpuSeconds;
       sampler = setInterval(() => {
         const s = sampleProcess(busPid);
         if (s) peak = { rssMB: s.rssMB, peakRssMB: Math.max(peak.peakRssMB, s.peakRssMB), cpuSeconds: s.cpuSeconds };
@@ -177,7 +183,10 @@ async function runVariant(v: Variant): Promise<RunResult> {
       lost: subs.reduce((a, s) => a + s.lost, 0),
       latency_us: subs[0].latency_us,
       subscribers_detail: subs,
-      bus: bus ? { startup_ms: startupMs!, peak_rss_mb: peak.peakRssMB, end_rss_mb: peak.rssMB, cpu_seconds: peak.cpuSeconds } : undefined,
+      bus: bus ? {
+        startup_ms: startupMs!, peak_rss_mb: peak.peakRssMB, end_rss_mb: peak.rssMB, cpu_seconds: peak.cpuSeconds,
+        cpu_us_per_indicator: cpuAtReady === undefined ? undefined : ((peak.cpuSeconds - cpuAtReady) * 1e6) / (v.count + v.warmup),
+      } : undefined,
       when: new Date().toISOString(),
       machine: machineFacts(),
     } as RunResult;
@@ -205,7 +214,7 @@ async function main(): Promise<void> {
     const r = await runVariant(v);
     results.push(r);
     process.stderr.write(`${Math.round(r.throughput).toLocaleString('en')} msg/s, lost ${r.lost}, p99 ${r.latency_us.p99.toFixed(0)} µs` +
-      (r.bus ? `, peak RSS ${r.bus.peak_rss_mb.toFixed(0)} MB, CPU ${r.bus.cpu_seconds.toFixed(1)} s, startup ${r.bus.startup_ms.toFixed(0)} ms` : '') + '\n');
+      (r.bus ? `, peak RSS ${r.bus.peak_rss_mb.toFixed(0)} MB, CPU ${r.bus.cpu_seconds.toFixed(1)} s (${r.bus.cpu_us_per_indicator?.toFixed(0) ?? '?'} µs/indicator), startup ${r.bus.startup_ms.toFixed(0)} ms` : '') + '\n');
   }
   const outDir = join(ROOT, 'bench/results');
   mkdirSync(outDir, { recursive: true });
