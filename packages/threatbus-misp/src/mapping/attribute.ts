@@ -49,19 +49,28 @@ function createdFrom(timestamp: unknown, uuid: string): string {
 }
 
 /** Validate an untyped attribute (misp.md §6.1). */
+const hasOwnKeys = (o: Record<string, unknown>): boolean => {
+  for (const k in o) if (Object.hasOwn(o, k)) return true;
+  return false;
+};
+
+/** Fields an attribute must have (the checks below allocate only when one is missing). */
+const REQUIRED = ['timestamp', 'to_ids', 'uuid', 'type', 'value'] as const;
+
 export function checkAttribute(attribute: unknown, action: unknown): { attribute: MispAttribute; action: MispAction } {
-  if (!isRecord(attribute) || Object.keys(attribute).length === 0 || typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action)) {
+  if (!isRecord(attribute) || !hasOwnKeys(attribute) || typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action)) {
     throw new MispMappingError(
       `Cannot parse MISP attribute with action ${JSON.stringify(action ?? null)}: ${isRecord(attribute) ? `action must be one of ${ACTIONS.join(', ')}` : 'the attribute is missing or not an object'}`,
       attributeUuid(attribute),
     );
   }
-  const missing = ['timestamp', 'to_ids', 'uuid', 'type', 'value'].filter((k) => empty(attribute[k]));
-  if (missing.length > 0) {
+  if (REQUIRED.some((k) => empty(attribute[k]))) {
+    const missing = REQUIRED.filter((k) => empty(attribute[k]));
     throw new MispMappingError(`Incomplete MISP attribute, missing ${missing.map((k) => `\`${k}\``).join(', ')}`, attributeUuid(attribute));
   }
-  for (const k of ['uuid', 'type', 'value'] as const) {
-    if (typeof attribute[k] !== 'string') throw new MispMappingError(`MISP attribute field \`${k}\` must be a string, got ${typeof attribute[k]}`, attributeUuid(attribute));
+  if (typeof attribute.uuid !== 'string' || typeof attribute.type !== 'string' || typeof attribute.value !== 'string') {
+    const k = (['uuid', 'type', 'value'] as const).find((key) => typeof attribute[key] !== 'string') as string;
+    throw new MispMappingError(`MISP attribute field \`${k}\` must be a string, got ${typeof attribute[k]}`, attributeUuid(attribute));
   }
   return { attribute: attribute as MispAttribute, action: action as MispAction };
 }

@@ -18,6 +18,8 @@ export interface Comparison {
 export type PatternSpec = Comparison[][];
 
 export function stixString(value: string): string {
+  // Most values have neither a backslash nor a quote: no regular expressions then.
+  if (!value.includes('\\') && !value.includes("'")) return `'${value}'`;
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
@@ -36,5 +38,14 @@ export function comparisonText(c: Comparison): string {
 }
 
 export function patternText(spec: PatternSpec): string {
-  return spec.map((observation) => `[${observation.map(comparisonText).join(' AND ')}]`).join(' AND ');
+  // Loops rather than map/join: this runs for every MISP attribute, nearly always one comparison.
+  let out = '';
+  for (let i = 0; i < spec.length; i++) {
+    const observation = spec[i];
+    out += i === 0 ? '[' : ' AND [';
+    for (let j = 0; j < observation.length; j++) out += (j === 0 ? '' : ' AND ') + comparisonText(observation[j]);
+    out += ']';
+  }
+  return out;
 }
+

@@ -40,7 +40,7 @@ export function createIndicator(init: IndicatorInit, options: CreateIndicatorOpt
     valid_from: now,
   };
   const source = init as unknown as Json;
-  for (const key of Object.keys(source)) obj[key] = source[key];
+  for (const key in source) if (Object.hasOwn(source, key)) obj[key] = source[key];
   const indicator = checkIndicator(obj, !options.patternIsWellFormed) as unknown as Json;
   // id was filled in and pattern/pattern_type are required; pattern_version stays unset for
   // non-stix patterns unless init set it. (Rare, so the delete, which costs the fast shape, is fine.)

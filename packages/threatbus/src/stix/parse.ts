@@ -13,18 +13,20 @@ import { isSimpleValidPattern } from './simple-pattern';
 import { INDICATOR_PROPERTY_ORDER, SIGHTING_PROPERTY_ORDER } from './types';
 import type { Indicator, Sighting, StixObject } from './types';
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TYPE_RE = /^[a-z0-9][a-z0-9-]*[a-z0-9]$|^[a-z0-9]$/;
 const CUSTOM_NAME_RE = /^[a-z]/;
+
+/** A UUID from `lastIndex` to the end (sticky): no substring per id checked. */
+const UUID_AT_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iy;
 
 /** `<type>--<uuid>` with a valid UUID; when `type` is given the prefix must match. */
 export function isStixId(value: unknown, type?: string): value is string {
   if (typeof value !== 'string') return false;
   const sep = value.indexOf('--');
   if (sep <= 0) return false;
-  const prefix = value.slice(0, sep);
-  if (type !== undefined ? prefix !== type : !TYPE_RE.test(prefix)) return false;
-  return UUID_RE.test(value.slice(sep + 2));
+  if (type !== undefined ? sep !== type.length || !value.startsWith(type) : !TYPE_RE.test(value.slice(0, sep))) return false;
+  UUID_AT_RE.lastIndex = sep + 2;
+  return UUID_AT_RE.test(value);
 }
 
 export function newStixId(type: string): string {
@@ -127,7 +129,8 @@ function checkCommon(c: Checker, obj: Json, known: ReadonlySet<string>): void {
   c.refList('object_marking_refs');
   c.list('granular_markings');
   c.object('extensions');
-  for (const key of Object.keys(obj)) {
+  // for-in, not Object.keys: no array per object (objects here are plain: JSON or literals).
+  for (const key in obj) {
     if (!known.has(key) && !CUSTOM_NAME_RE.test(key)) {
       c.fail(key, 'custom property names must start with a lower-case ASCII letter');
     }
