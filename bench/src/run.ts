@@ -34,8 +34,11 @@ export interface Variant {
   /** Messages per second; 0 = burst. */
   rate: number;
   backbone: 'inmem' | 'rabbitmq';
-  /** Ceiling through a relay process (two hops, like the bus) instead of publisher → subscriber. */
-  relay?: boolean;
+  /**
+   * Ceiling through a relay process (two hops, like the bus) instead of publisher → subscriber:
+   * with zeromq.js as the bus uses it, or speaking ZMTP itself over Node sockets (zmtp-relay.ts).
+   */
+  relay?: 'zeromq' | 'zmtp';
   /** Frames sent before the measured run (not counted), so it measures a warmed-up bus. */
   warmup: number;
 }
@@ -46,9 +49,10 @@ function variants(quick: boolean, rabbit: boolean, warmup: number, counts?: numb
   const sizes = counts ?? (quick ? [10_000] : [10_000, 100_000, 1_000_000]);
   const list: Variant[] = [];
   for (const n of sizes) list.push(v(`ceiling-${n}`, 'ceiling', n));
-  for (const n of sizes) list.push({ ...v(`ceiling-relay-${n}`, 'ceiling', n), relay: true });
+  for (const n of sizes) list.push({ ...v(`ceiling-relay-${n}`, 'ceiling', n), relay: 'zeromq' });
+  for (const n of sizes) list.push({ ...v(`ceiling-relay-zmtp-${n}`, 'ceiling', n), relay: 'zmtp' });
   // The latency floor for the paced bus run: the same rate through a Node process that only relays.
-  list.push({ ...v(`ceiling-relay-paced-10k/s-${quick ? 20_000 : 100_000}`, 'ceiling', quick ? 20_000 : 100_000, 1, 10_000), relay: true });
+  list.push({ ...v(`ceiling-relay-paced-10k/s-${quick ? 20_000 : 100_000}`, 'ceiling', quick ? 20_000 : 100_000, 1, 10_000), relay: 'zeromq' });
   for (const n of sizes) list.push(v(`inmem-1sub-${n}`, 'bus', n));
   list.push(v(`inmem-10sub-${quick ? 10_000 : 100_000}`, 'bus', quick ? 10_000 : 100_000, 10));
   list.push(v(`inmem-paced-10k/s-${quick ? 20_000 : 100_000}`, 'bus', quick ? 20_000 : 100_000, 1, 10_000));
@@ -118,7 +122,9 @@ async function runVariant(v: Variant): Promise<RunResult> {
       let port = mispPort;
       if (v.relay) {
         port = await freePort();
-        const relay = startNodeChild('raw-relay', 'raw-relay.js', { from: mispPort, port });
+        const relay = v.relay === 'zmtp'
+          ? startNodeChild('zmtp-relay', 'zmtp-relay.js', { from: mispPort, port })
+          : startNodeChild('raw-relay', 'raw-relay.js', { from: mispPort, port });
         children.push(relay);
         await relay.waitFor('bound');
       }
