@@ -8,6 +8,7 @@
  * ignored `org:` in a filter, which then matched everything); the `api`
  * section has optional tuning keys.
  */
+import { accessSync, constants } from 'node:fs';
 import { ConfigError } from 'threatbus';
 import type { PluginConfigProblem } from 'threatbus';
 import type { JsonSchema } from 'threatbus';
@@ -119,6 +120,23 @@ export function intakeProblems(config: MispConfig): PluginConfigProblem[] {
         ? `one of '${CONFIG_PATH}.zmq' (MISP's ZeroMQ publisher) or '${CONFIG_PATH}.kafka' (MISP's Kafka export) is required`
         : undefined;
   return problem ? [{ path: '', message: problem }] : [];
+}
+
+/** `api.ssl` naming a CA bundle that cannot be read (found by `threatbus --check`, not at the first sighting). */
+export function apiProblems(config: MispConfig): PluginConfigProblem[] {
+  const ssl = config.api?.ssl;
+  if (typeof ssl !== 'string') return [];
+  try {
+    accessSync(ssl, constants.R_OK);
+    return [];
+  } catch (e) {
+    return [{ path: 'api.ssl', message: `cannot read the CA bundle '${ssl}': ${(e as Error).message}` }];
+  }
+}
+
+/** The plugin's `validate` hook: every cross-key and file problem at once. */
+export function configProblems(config: MispConfig): PluginConfigProblem[] {
+  return [...intakeProblems(config), ...apiProblems(config)];
 }
 
 /** Throws a ConfigError naming both keys when `intakeProblems` finds one (for code that builds a MispApp directly). */

@@ -3,7 +3,7 @@
  * snapshots over MISP's REST API.
  */
 import { defineAppPlugin } from 'threatbus';
-import { configSchema, intakeProblems } from './config';
+import { configSchema, configProblems } from './config';
 import type { MispConfig } from './config';
 import { MispApp } from './plugin';
 
@@ -11,13 +11,13 @@ const plugin = defineAppPlugin<MispConfig>({
   name: 'misp',
   configSchema,
   secrets: ['api.key'],
-  validate: intakeProblems,
+  validate: configProblems,
   create: (ctx) => new MispApp(ctx),
 });
 
 export default plugin;
 export { plugin, MispApp };
-export { configSchema, checkIntake, intakeProblems } from './config';
+export { configSchema, checkIntake, intakeProblems, apiProblems, configProblems } from './config';
 export type { MispConfig, ApiConfig, ZmqConfig, KafkaConfig } from './config';
 export { mapAttribute, buildPattern, checkAttribute, ACTIONS } from './mapping/attribute';
 export type { MispAttribute, MispAction } from './mapping/attribute';

@@ -6,6 +6,7 @@
  * tests assert there are none.
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -140,16 +141,20 @@ export class MispDouble {
   /** Faults applied to the next /sightings/add requests, one per request. */
   sightingFaults: Fault[] = [];
   /** Attribute uuids MISP does not know (sightings of them get an error body). */
-  private server?: http.Server;
+  private server?: http.Server | https.Server;
   private readonly hanging = new Set<http.ServerResponse>();
 
-  constructor(key = 'double-api-key') {
+  constructor(
+    key = 'double-api-key',
+    /** Serve HTTPS with this certificate (MISP is normally behind TLS). */
+    private readonly tls?: { key: Buffer; cert: Buffer },
+  ) {
     this.key = key;
   }
 
   get url(): string {
     const a = this.server!.address() as AddressInfo;
-    return `http://127.0.0.1:${a.port}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${a.port}`;
   }
 
   async start(): Promise<this> {
@@ -159,7 +164,8 @@ export class MispDouble {
     for (const status of [200, 403, 404, 500]) {
       for (const t of ['/sightings/add', '/attributes/restSearch', '/servers/getVersion']) checkResponse(t === '/servers/getVersion' ? 'GET' : 'POST', t, status, {});
     }
-    this.server = http.createServer((req, res) => this.onRequest(req, res));
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.onRequest(req, res);
+    this.server = this.tls ? https.createServer({ key: this.tls.key, cert: this.tls.cert }, handler) : http.createServer(handler);
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
     return this;
   }

@@ -7,6 +7,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { readFileSync } from 'node:fs';
+import { CONFIG_PATH } from '../config';
 import type { ApiConfig } from '../config';
 
 export const USER_AGENT = 'threatbus-misp (Node.js)';
@@ -32,6 +33,15 @@ function errorText(body: unknown): string | undefined {
   return parts.length ? parts.join(': ') : undefined;
 }
 
+/** `api.ssl` as a path: the CA bundle, with an error naming the key when it cannot be read. */
+function readCaBundle(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new Error(`${CONFIG_PATH}.api.ssl: cannot read the CA bundle '${path}': ${(e as Error).message}`);
+  }
+}
+
 export class MispClient {
   private readonly base: URL;
   private readonly agent: http.Agent;
@@ -46,7 +56,7 @@ export class MispClient {
       ? new https.Agent({
           keepAlive: true,
           rejectUnauthorized: config.ssl !== false,
-          ...(typeof config.ssl === 'string' ? { ca: readFileSync(config.ssl) } : {}),
+          ...(typeof config.ssl === 'string' ? { ca: readCaBundle(config.ssl) } : {}),
         })
       : new http.Agent({ keepAlive: true });
   }
