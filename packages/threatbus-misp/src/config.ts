@@ -8,7 +8,7 @@
  * ignored `org:` in a filter, which then matched everything); the `api`
  * section has optional tuning keys.
  */
-import { accessSync, constants } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { ConfigError } from 'threatbus';
 import type { PluginConfigProblem } from 'threatbus';
 import type { JsonSchema } from 'threatbus';
@@ -122,12 +122,17 @@ export function intakeProblems(config: MispConfig): PluginConfigProblem[] {
   return problem ? [{ path: '', message: problem }] : [];
 }
 
-/** `api.ssl` naming a CA bundle that cannot be read (found by `threatbus --check`, not at the first sighting). */
+/**
+ * `api.ssl` naming a CA bundle that cannot be read (found by `threatbus
+ * --check`, not at start). Only for an https host: over http the key is not
+ * used, and a stale path there must not stop a working setup.
+ */
 export function apiProblems(config: MispConfig): PluginConfigProblem[] {
   const ssl = config.api?.ssl;
-  if (typeof ssl !== 'string') return [];
+  if (typeof ssl !== 'string' || !/^https:/i.test(config.api?.host ?? '')) return [];
   try {
-    accessSync(ssl, constants.R_OK);
+    // Read, not just access(): a directory is accessible but not a bundle (EISDIR).
+    readFileSync(ssl);
     return [];
   } catch (e) {
     return [{ path: 'api.ssl', message: `cannot read the CA bundle '${ssl}': ${(e as Error).message}` }];

@@ -92,4 +92,9 @@ test('threatbus --check reports an unreadable CA bundle with its key, before any
   expect(configProblems({ zmq: { host: '127.0.0.1', port: 50000 }, api: { host: 'https://misp', ssl: '/nonexistent/ca.pem', key: 'k' } } as never))
     .toEqual([{ path: 'api.ssl', message: expect.stringMatching(/^cannot read the CA bundle '\/nonexistent\/ca.pem': ENOENT/) }]);
   expect(configProblems({ zmq: { host: '127.0.0.1', port: 50000 }, api: { host: 'https://misp', ssl: CA, key: 'k' } } as never)).toEqual([]);
+  // A directory can be opened but is no bundle.
+  expect(configProblems({ zmq: { host: '127.0.0.1', port: 50000 }, api: { host: 'https://misp', ssl: TLS_DIR, key: 'k' } } as never))
+    .toEqual([{ path: 'api.ssl', message: expect.stringMatching(/EISDIR/) }]);
+  // Over http the key is not used: a stale path does not stop a working setup.
+  expect(configProblems({ zmq: { host: '127.0.0.1', port: 50000 }, api: { host: 'http://misp', ssl: '/nonexistent/ca.pem', key: 'k' } } as never)).toEqual([]);
 });

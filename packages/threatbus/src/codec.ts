@@ -29,8 +29,14 @@ export class MessageDecodeError extends Error {
  */
 const encoded = createMessageMemo<string>('threatbus.encoded');
 
-/** Encode any bus message as the original did. The result is memoised on the message object. */
-export function encodeMessage(message: Message): string {
+/**
+ * Encode any bus message as the original did. The result is memoised on the
+ * message object (messages on the bus do not change); `memoise: false` for
+ * objects that may change after encoding, such as an app's own objects in the
+ * client library.
+ */
+export function encodeMessage(message: Message, options?: { memoise?: boolean }): string {
+  if (options?.memoise === false) return encodeUncached(message);
   let text = encoded.get(message);
   if (text === undefined) {
     text = encodeUncached(message);

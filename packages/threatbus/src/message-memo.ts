@@ -21,7 +21,8 @@ export interface MessageMemo<T> {
 export function createMessageMemo<T>(description: string): MessageMemo<T> {
   const key = Symbol(description);
   return {
-    get: (message) => (message as Record<symbol, T | undefined>)[key],
+    // Own property only: an object made with Object.create(message) must not inherit the value.
+    get: (message) => (Object.hasOwn(message, key) ? (message as Record<symbol, T>)[key] : undefined),
     set: (message, value) => {
       if (Object.isExtensible(message)) Object.defineProperty(message, key, { value, configurable: true });
     },

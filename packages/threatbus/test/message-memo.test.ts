@@ -19,6 +19,21 @@ describe('createMessageMemo', () => {
     expect(keys).toEqual(['type', 'id']);
   });
 
+  test('an object made with Object.create(message) does not inherit the memoised value', () => {
+    const memo = createMessageMemo<string>('inherit');
+    const parent = { type: 'indicator' };
+    memo.set(parent, 'parent text');
+    expect(memo.get(Object.create(parent) as object)).toBeUndefined();
+  });
+
+  test('memoise: false encodes again (for objects that may change, like an app\'s own)', () => {
+    const indicator = createIndicator({ pattern: "[ipv4-addr:value = '10.0.0.1']", pattern_type: 'stix' });
+    const before = encodeMessage(indicator, { memoise: false });
+    (indicator as { name?: string }).name = 'changed';
+    expect(encodeMessage(indicator, { memoise: false })).not.toBe(before);
+    expect(encodeMessage(indicator, { memoise: false })).toContain('"name": "changed"');
+  });
+
   test('frozen objects are not memoised (and do not throw)', () => {
     const memo = createMessageMemo<string>('f');
     const message = Object.freeze({ type: 'indicator' });
@@ -31,5 +46,17 @@ describe('createMessageMemo', () => {
     const first = encodeMessage(indicator);
     expect(encodeMessage(indicator)).toBe(first);
     expect(encodeMessage({ ...indicator })).toBe(first);
+  });
+});
+
+describe('STIX checks walk own properties only', () => {
+  test('an enumerable property on Object.prototype does not make every indicator invalid', () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.Polluted = 1;
+    try {
+      expect(() => createIndicator({ pattern: "[ipv4-addr:value = '10.0.0.1']", pattern_type: 'stix' })).not.toThrow();
+    } finally {
+      delete proto.Polluted;
+    }
   });
 });

@@ -48,7 +48,6 @@ function createdFrom(timestamp: unknown, uuid: string): string {
   return formatStixTimestamp(Math.round(seconds * 1000));
 }
 
-/** Validate an untyped attribute (misp.md §6.1). */
 const hasOwnKeys = (o: Record<string, unknown>): boolean => {
   for (const k in o) if (Object.hasOwn(o, k)) return true;
   return false;
@@ -57,6 +56,7 @@ const hasOwnKeys = (o: Record<string, unknown>): boolean => {
 /** Fields an attribute must have (the checks below allocate only when one is missing). */
 const REQUIRED = ['timestamp', 'to_ids', 'uuid', 'type', 'value'] as const;
 
+/** Validate an untyped attribute (misp.md §6.1). */
 export function checkAttribute(attribute: unknown, action: unknown): { attribute: MispAttribute; action: MispAction } {
   if (!isRecord(attribute) || !hasOwnKeys(attribute) || typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action)) {
     throw new MispMappingError(

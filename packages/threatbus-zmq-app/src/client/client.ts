@@ -165,17 +165,18 @@ export class ThreatBusClient extends EventEmitter<ClientEvents> implements Async
 
   /** Publish an indicator on `stix2/indicator`. */
   publishIndicator(indicator: Indicator): Promise<void> {
-    return this.send(AppTopic.INDICATOR, encodeMessage(indicator));
+    // Not memoised: the app may change and send the same object again.
+    return this.send(AppTopic.INDICATOR, encodeMessage(indicator, { memoise: false }));
   }
 
   /** Publish a sighting on `stix2/sighting`. */
   publishSighting(sighting: Sighting): Promise<void> {
-    return this.send(AppTopic.SIGHTING, encodeMessage(sighting));
+    return this.send(AppTopic.SIGHTING, encodeMessage(sighting, { memoise: false }));
   }
 
   /** Publish a snapshot envelope on `threatbus/snapshotenvelope`. */
   publishSnapshotEnvelope(envelope: SnapshotEnvelope): Promise<void> {
-    return this.send(INBOUND_ENVELOPE_TOPIC, encodeMessage(envelope));
+    return this.send(INBOUND_ENVELOPE_TOPIC, encodeMessage(envelope, { memoise: false }));
   }
 
   /** Answer a snapshot request with one historic item. */

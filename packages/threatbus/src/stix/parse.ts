@@ -131,6 +131,7 @@ function checkCommon(c: Checker, obj: Json, known: ReadonlySet<string>): void {
   c.object('extensions');
   // for-in, not Object.keys: no array per object (objects here are plain: JSON or literals).
   for (const key in obj) {
+    if (!Object.hasOwn(obj, key)) continue;
     if (!known.has(key) && !CUSTOM_NAME_RE.test(key)) {
       c.fail(key, 'custom property names must start with a lower-case ASCII letter');
     }
