@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { applyEnvOverrides, ConfigError, environmentWithDotenv, loggingConfigSchema, parseConfigYaml, validateAgainst } from 'threatbus';
+import { applyEnvOverrides, ConfigError, environmentWithDotenv, isJsonObject, loggingConfigSchema, parseConfigYaml, validateAgainst } from 'threatbus';
 import type { ConfigProblem, JsonSchema, LoggingConfig } from 'threatbus';
 import type { BackendName } from './backend';
 
@@ -67,10 +67,6 @@ export const configSchema: JsonSchema = {
 
 type Json = Record<string, unknown>;
 
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Apply `VAST_THREATBUS_*` variables (mutates `data`) with the core's rules; returns dotted path → variable name. */
 export function applyEnv(data: Json, env: NodeJS.ProcessEnv): Map<string, string> {
   return applyEnvOverrides(data, env, { prefix: ENV_PREFIX, topLevelKeys: Object.keys(configSchema.properties as Json) });
@@ -79,7 +75,7 @@ export function applyEnv(data: Json, env: NodeJS.ProcessEnv): Map<string, string
 function merge(target: Json, source: Json): Json {
   for (const [k, v] of Object.entries(source)) {
     if (v === undefined) continue;
-    target[k] = isObject(v) && isObject(target[k]) ? merge(target[k] as Json, v) : v;
+    target[k] = isJsonObject(v) && isJsonObject(target[k]) ? merge(target[k] as Json, v) : v;
   }
   return target;
 }

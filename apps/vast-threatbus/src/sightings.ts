@@ -1,7 +1,7 @@
 /**
  * VAST results → STIX-2.1 Sightings (spec vast-app.md §5.5).
  */
-import { MatchType, createSighting } from 'threatbus';
+import { MatchType, createSighting, isJsonObject } from 'threatbus';
 import type { Indicator, Logger, Sighting } from 'threatbus';
 import { toStixTimestamp } from './time';
 
@@ -11,14 +11,8 @@ export const UNKNOWN_INDICATOR_REF = 'note--00000000-0000-4000-8000-000000000000
 /** A reference as the matcher returns it: the JSON string form, quotes included, 60 characters. */
 const REFERENCE_RE = /^"threatbus__(indicator--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"$/;
 
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function isIndicator(v: unknown): v is Indicator {
-  return isObject(v) && v.type === 'indicator' && typeof v.id === 'string';
+  return isJsonObject(v) && v.type === 'indicator' && typeof v.id === 'string';
 }
 
 function parseLine(line: string): unknown {
@@ -36,7 +30,7 @@ function parseLine(line: string): unknown {
 export function queryResultToSighting(line: unknown, indicator: unknown, logger?: Logger): Sighting | null {
   if (typeof line !== 'string' || !isIndicator(indicator)) return null;
   const context = parseLine(line);
-  if (!isObject(context)) {
+  if (!isJsonObject(context)) {
     logger?.error(`Could not parse VAST query result: ${line}`);
     return null;
   }
@@ -72,12 +66,12 @@ export function queryResultToSighting(line: unknown, indicator: unknown, logger?
 export function matcherResultToSighting(line: unknown, logger?: Logger): Sighting | null {
   if (typeof line !== 'string') return null;
   const d = parseLine(line);
-  if (!isObject(d) || !isObject(d.event)) {
+  if (!isJsonObject(d) || !isJsonObject(d.event)) {
     if (typeof line === 'string') logger?.error(`Cannot parse sighting-output from VAST: ${line}`);
     return null;
   }
   const event = d.event;
-  if (!isObject(d.indicator)) {
+  if (!isJsonObject(d.indicator)) {
     logger?.error(`Cannot parse sighting-output from VAST, no 'indicator' object: ${line}`);
     return null;
   }

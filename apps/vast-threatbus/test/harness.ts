@@ -12,17 +12,12 @@ import zmqPlugin from 'threatbus-zmq-app';
 import type { BoundPorts, ZmqApp } from 'threatbus-zmq-app';
 import { VastThreatBusApp, validateConfig } from '../src';
 import type { VastThreatBusConfig } from '../src';
+import { waitFor } from '../../../tools/wait';
 
 export const FAKE_VAST = join(__dirname, 'fake-vast.js');
 export const ECHO = join(__dirname, 'echo-argv.js');
 
-export async function until(cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export const until = (cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> => waitFor(what, cond, timeoutMs);
 
 /** A logger that keeps every record (and can print them when a test is debugged). */
 export class RecordingLogger implements Logger {

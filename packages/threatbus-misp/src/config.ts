@@ -132,10 +132,19 @@ export function apiProblems(config: MispConfig): PluginConfigProblem[] {
   if (typeof ssl !== 'string' || !/^https:/i.test(config.api?.host ?? '')) return [];
   try {
     // Read, not just access(): a directory is accessible but not a bundle (EISDIR).
-    readFileSync(ssl);
+    readCaBundle(ssl);
     return [];
   } catch (e) {
-    return [{ path: 'api.ssl', message: `cannot read the CA bundle '${ssl}': ${(e as Error).message}` }];
+    return [{ path: 'api.ssl', message: (e as Error).message }];
+  }
+}
+
+/** The CA bundle `api.ssl` names; the error says which file and why. */
+export function readCaBundle(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new Error(`cannot read the CA bundle '${path}': ${(e as Error).message}`);
   }
 }
 

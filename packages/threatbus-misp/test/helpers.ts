@@ -49,15 +49,7 @@ export function capturingMisp(): { definition: AppPluginDefinition<MispConfig>; 
   return { definition, app: () => app! };
 }
 
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000, everyMs = 20): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { waitFor, sleep } from '../../../tools/wait';
 
 let counter = 0;
 /** A distinct attribute uuid per call. */

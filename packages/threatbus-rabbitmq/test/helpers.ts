@@ -130,14 +130,7 @@ export async function startBus(
 }
 
 /** Poll until `check` holds, or fail with `what`. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > until) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { waitFor } from '../../../tools/wait';
 
 let counter = 0;
 /** A distinct valid indicator; `tag` goes into the pattern so tests can tell them apart. */

@@ -3,6 +3,7 @@ import { Request, Subscriber, Publisher } from 'zeromq';
 import { startThreatBus, silentLogger, createIndicator, createSighting } from 'threatbus';
 import type { Logger, StartedBus, Indicator, Sighting, Message, Subscriber as BusSubscriber } from 'threatbus';
 import zmqPlugin, { ZmqApp } from '../src';
+import { sleep, waitFor } from '../../../tools/wait';
 import type { BoundPorts, ZmqAppConfig } from '../src';
 
 export interface TestBus {
@@ -68,15 +69,9 @@ export function rawPublisher(port: number): Publisher {
 }
 
 /** Poll `cond` until true (or fail after `timeoutMs`). */
-export async function until(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export const until = (cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> => waitFor(what, cond, timeoutMs, 10);
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
 export function indicator(n: number): Indicator {
   return createIndicator({ pattern: `[ipv4-addr:value = '10.0.${Math.floor(n / 256) % 256}.${n % 256}']`, pattern_type: 'stix' });

@@ -4,7 +4,7 @@
  * the original's bytes; decoding accepts any key order and whitespace and
  * reports what is wrong, with a property path.
  */
-import { pythonJsonStringify, pythonJsonValue } from './pyjson';
+import { pythonJsonStringify } from './pyjson';
 import { stixJson } from './stix/serialize';
 import { parseOwnedStixObject, parseStixObject, describe } from './stix/parse';
 import { StixValidationError } from './stix/errors';
@@ -58,8 +58,8 @@ function encodeUncached(message: Message): string {
         snapshot: Math.trunc(message.snapshot),
       });
     case 'snapshotenvelope':
-      return `{"type": "snapshotenvelope", "snapshot_type": ${pythonJsonValue(message.snapshot_type)}, ` +
-        `"snapshot_id": ${pythonJsonValue(message.snapshot_id)}, "body": ${stixJson(message.body)}}`;
+      return `{"type": "snapshotenvelope", "snapshot_type": ${pythonJsonStringify(message.snapshot_type)}, ` +
+        `"snapshot_id": ${pythonJsonStringify(message.snapshot_id)}, "body": ${stixJson(message.body)}}`;
   }
 }
 

@@ -6,6 +6,7 @@ export * from './messages';
 export { encodeMessage, decodeMessage, toMessage, parseJson, MessageDecodeError } from './codec';
 export { pythonJsonStringify } from './pyjson';
 export { createMessageMemo } from './message-memo';
+export { isJsonObject } from './json-object';
 export type { MessageMemo } from './message-memo';
 export { MessageQueue, DEFAULT_QUEUE_CAPACITY, warnOnOverflow } from './queue';
 export type { Subscriber, MessageQueueOptions } from './queue';

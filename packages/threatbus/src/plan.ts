@@ -14,6 +14,7 @@ import { inmemBackbone } from './backbones/inmem';
 import { normalizeLogLevel } from './logging';
 import type { LoggingConfig } from './logging';
 import type { AppPluginDefinition, BackbonePluginDefinition, PluginDefinition, PluginKind } from './plugin';
+import { isJsonObject } from './json-object';
 
 export interface ThreatBusConfig {
   logging: LoggingConfig;
@@ -127,7 +128,7 @@ export function planBus(raw: RawConfig, options: PlanOptions = {}): BusPlan {
 /** Schema problems of one plugin section, then (only if there are none) the plugin's own checks. */
 function validateSection(definition: PluginDefinition, config: unknown, path: string[], sourceOf: (path: string) => string | undefined): ConfigProblem[] {
   if (!definition.configSchema) {
-    return typeof config === 'object' && config !== null && !Array.isArray(config) ? [] : [{ path: path.join('.'), message: 'must be a mapping', source: sourceOf(path.join('.')) }];
+    return isJsonObject(config) ? [] : [{ path: path.join('.'), message: 'must be a mapping', source: sourceOf(path.join('.')) }];
   }
   const problems = validateAgainst(definition.configSchema, config, path, sourceOf);
   if (problems.length > 0 || !definition.validate) return problems;
@@ -138,7 +139,7 @@ function validateSection(definition: PluginDefinition, config: unknown, path: st
 }
 
 function asSection(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return isJsonObject(value) ? value : {};
 }
 
 /** Log levels are accepted in any case (and WARN for WARNING); the schema then sees upper case. */

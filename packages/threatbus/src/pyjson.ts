@@ -31,13 +31,12 @@ export function pythonJsonString(s: string): string {
   return JSON.stringify(s).replace(PAST_ASCII, escapeCodeUnit);
 }
 
-/** Serialise `value` like Python's `json.dumps(value)`. Keys keep insertion order; `undefined` properties are skipped. */
+/**
+ * Serialise `value` like Python's `json.dumps(value)`. Keys keep insertion
+ * order; `undefined` properties are skipped. The output is pure ASCII, so
+ * pieces written by it compose into a larger text as they are.
+ */
 export function pythonJsonStringify(value: unknown): string {
-  return write(value);
-}
-
-/** Alias of `pythonJsonStringify` for pieces of a larger text (the output is always ASCII, so pieces compose). */
-export function pythonJsonValue(value: unknown): string {
   return write(value);
 }
 

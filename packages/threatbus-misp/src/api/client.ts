@@ -6,8 +6,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { readFileSync } from 'node:fs';
-import { CONFIG_PATH } from '../config';
+import { CONFIG_PATH, readCaBundle } from '../config';
 import type { ApiConfig } from '../config';
 
 export const USER_AGENT = 'threatbus-misp (Node.js)';
@@ -34,11 +33,11 @@ function errorText(body: unknown): string | undefined {
 }
 
 /** `api.ssl` as a path: the CA bundle, with an error naming the key when it cannot be read. */
-function readCaBundle(path: string): Buffer {
+function caFor(path: string): Buffer {
   try {
-    return readFileSync(path);
+    return readCaBundle(path);
   } catch (e) {
-    throw new Error(`${CONFIG_PATH}.api.ssl: cannot read the CA bundle '${path}': ${(e as Error).message}`);
+    throw new Error(`${CONFIG_PATH}.api.ssl: ${(e as Error).message}`);
   }
 }
 
@@ -56,7 +55,7 @@ export class MispClient {
       ? new https.Agent({
           keepAlive: true,
           rejectUnauthorized: config.ssl !== false,
-          ...(typeof config.ssl === 'string' ? { ca: readCaBundle(config.ssl) } : {}),
+          ...(typeof config.ssl === 'string' ? { ca: caFor(config.ssl) } : {}),
         })
       : new http.Agent({ keepAlive: true });
   }

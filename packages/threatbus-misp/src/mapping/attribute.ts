@@ -3,7 +3,7 @@
  * original's bugs fixed: deletions produce REMOVE (quirk C1), IPv6 values
  * become ipv6-addr (C8), timestamps are UTC (C7).
  */
-import { createIndicator, formatStixTimestamp, nowStixTimestamp, StixValidationError } from 'threatbus';
+import { createIndicator, formatStixTimestamp, isJsonObject, nowStixTimestamp, StixValidationError } from 'threatbus';
 import type { Indicator } from 'threatbus';
 import { MispMappingError } from './errors';
 import { patternText } from './pattern';
@@ -25,12 +25,11 @@ export interface MispAttribute {
   [other: string]: unknown;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const empty = (v: unknown) => v === undefined || v === null || v === '';
 
 /** The attribute's uuid if it has a string one, for log lines about bad attributes. */
 export function attributeUuid(attribute: unknown): string | undefined {
-  return isRecord(attribute) && typeof attribute.uuid === 'string' && attribute.uuid !== '' ? attribute.uuid : undefined;
+  return isJsonObject(attribute) && typeof attribute.uuid === 'string' && attribute.uuid !== '' ? attribute.uuid : undefined;
 }
 
 /** STIX pattern for a MISP type and value; throws MispMappingError when the type has no mapping or the value does not fit. */
@@ -53,24 +52,24 @@ const hasOwnKeys = (o: Record<string, unknown>): boolean => {
   return false;
 };
 
-/** Fields an attribute must have (the checks below allocate only when one is missing). */
+/** Fields an attribute must have, and those of them that must be strings (constants: no arrays per attribute). */
 const REQUIRED = ['timestamp', 'to_ids', 'uuid', 'type', 'value'] as const;
+const STRING_FIELDS = ['uuid', 'type', 'value'] as const;
 
 /** Validate an untyped attribute (misp.md §6.1). */
 export function checkAttribute(attribute: unknown, action: unknown): { attribute: MispAttribute; action: MispAction } {
-  if (!isRecord(attribute) || !hasOwnKeys(attribute) || typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action)) {
+  if (!isJsonObject(attribute) || !hasOwnKeys(attribute) || typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action)) {
     throw new MispMappingError(
-      `Cannot parse MISP attribute with action ${JSON.stringify(action ?? null)}: ${isRecord(attribute) ? `action must be one of ${ACTIONS.join(', ')}` : 'the attribute is missing or not an object'}`,
+      `Cannot parse MISP attribute with action ${JSON.stringify(action ?? null)}: ${isJsonObject(attribute) ? `action must be one of ${ACTIONS.join(', ')}` : 'the attribute is missing or not an object'}`,
       attributeUuid(attribute),
     );
   }
-  if (REQUIRED.some((k) => empty(attribute[k]))) {
-    const missing = REQUIRED.filter((k) => empty(attribute[k]));
+  const missing = REQUIRED.filter((k) => empty(attribute[k]));
+  if (missing.length > 0) {
     throw new MispMappingError(`Incomplete MISP attribute, missing ${missing.map((k) => `\`${k}\``).join(', ')}`, attributeUuid(attribute));
   }
-  if (typeof attribute.uuid !== 'string' || typeof attribute.type !== 'string' || typeof attribute.value !== 'string') {
-    const k = (['uuid', 'type', 'value'] as const).find((key) => typeof attribute[key] !== 'string') as string;
-    throw new MispMappingError(`MISP attribute field \`${k}\` must be a string, got ${typeof attribute[k]}`, attributeUuid(attribute));
+  for (const k of STRING_FIELDS) {
+    if (typeof attribute[k] !== 'string') throw new MispMappingError(`MISP attribute field \`${k}\` must be a string, got ${typeof attribute[k]}`, attributeUuid(attribute));
   }
   return { attribute: attribute as MispAttribute, action: action as MispAction };
 }

@@ -7,6 +7,7 @@
  * not in an `orgs` list simply does not match (the original raised and killed
  * its receiver thread).
  */
+import { isJsonObject } from 'threatbus';
 
 export interface MispFilter {
   orgs?: (string | number)[];
@@ -14,13 +15,12 @@ export interface MispFilter {
   tags?: string[];
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const nonEmpty = (v: unknown) => v !== undefined && v !== null && v !== '' && !(isRecord(v) && Object.keys(v).length === 0);
+const nonEmpty = (v: unknown) => v !== undefined && v !== null && v !== '' && !(isJsonObject(v) && Object.keys(v).length === 0);
 
 /** Names of the attribute's own tags (event tags are not considered). */
 export function getTags(attribute: unknown): string[] {
-  if (!isRecord(attribute) || !Array.isArray(attribute.Tag)) return [];
-  return attribute.Tag.filter((t): t is Record<string, unknown> => isRecord(t) && nonEmpty(t.name)).map((t) => String(t.name));
+  if (!isJsonObject(attribute) || !Array.isArray(attribute.Tag)) return [];
+  return attribute.Tag.filter((t): t is Record<string, unknown> => isJsonObject(t) && nonEmpty(t.name)).map((t) => String(t.name));
 }
 
 function orgMatches(orgcId: unknown, orgs: (string | number)[]): boolean {
@@ -41,13 +41,13 @@ function entryMatches(entry: MispFilter, orgcId: unknown, type: unknown, tags: s
 }
 
 export function isWhitelisted(message: unknown, filters: readonly MispFilter[] | null | undefined): boolean {
-  if (!isRecord(message) || Object.keys(message).length === 0) return false;
+  if (!isJsonObject(message) || Object.keys(message).length === 0) return false;
   const { Event: event, Attribute: attribute } = message;
-  if (!isRecord(event) || Object.keys(event).length === 0 || !isRecord(attribute) || Object.keys(attribute).length === 0) return false;
+  if (!isJsonObject(event) || Object.keys(event).length === 0 || !isJsonObject(attribute) || Object.keys(attribute).length === 0) return false;
   const orgcId = event.orgc_id;
   const type = attribute.type;
   if (!nonEmpty(orgcId) || !nonEmpty(type)) return false;
   if (!filters || filters.length === 0) return true;
   const tags = getTags(attribute);
-  return filters.some((f) => entryMatches(isRecord(f) ? f : {}, orgcId, type, tags));
+  return filters.some((f) => entryMatches(isJsonObject(f) ? f : {}, orgcId, type, tags));
 }

@@ -48,4 +48,3 @@ export function patternText(spec: PatternSpec): string {
   }
   return out;
 }
-

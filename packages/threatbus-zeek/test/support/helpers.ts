@@ -25,15 +25,12 @@ export function recordingLogger(records: LogRecord[] = []): Logger & { records: 
   return make();
 }
 
-export async function waitFor(what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { waitFor as poll } from '../../../../tools/wait';
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep } from '../../../../tools/wait';
+
+/** Zeek's tests wait 10 s at most by default. */
+export const waitFor = (what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> => poll(what, check, timeoutMs, 10);
 
 /**
  * An app on the same bus: publishes what the test gives it, records

@@ -12,6 +12,7 @@ import { validatePattern } from './pattern';
 import { isSimpleValidPattern } from './simple-pattern';
 import { INDICATOR_PROPERTY_ORDER, SIGHTING_PROPERTY_ORDER } from './types';
 import type { Indicator, Sighting, StixObject } from './types';
+import { isJsonObject } from '../json-object';
 
 const TYPE_RE = /^[a-z0-9][a-z0-9-]*[a-z0-9]$|^[a-z0-9]$/;
 const CUSTOM_NAME_RE = /^[a-z]/;
@@ -234,8 +235,8 @@ export function parseStixObject(input: unknown): StixObject {
  * indicator is completed and checked in place instead of copied first.
  */
 export function parseOwnedStixObject(input: unknown): StixObject {
-  if (typeof input === 'object' && input !== null && !Array.isArray(input) && (input as Json).type === 'indicator') {
-    return checkIndicator(input as Json, true);
+  if (isJsonObject(input) && input.type === 'indicator') {
+    return checkIndicator(input, true);
   }
   return parseStixObject(input);
 }

@@ -2,9 +2,10 @@
  * Serialisation of STIX objects in the property order of the Python stix2
  * library (core.md §10.2): declared properties first, custom ones sorted.
  */
-import { pythonJsonString, pythonJsonValue } from '../pyjson';
+import { pythonJsonString, pythonJsonStringify } from '../pyjson';
 import { INDICATOR_PROPERTY_ORDER, SIGHTING_PROPERTY_ORDER } from './types';
 import type { StixObject } from './types';
+import { isJsonObject } from '../json-object';
 
 interface PropertyOrder {
   list: readonly string[];
@@ -49,8 +50,7 @@ export function orderStixProperties<T extends object>(obj: T): T {
 }
 
 function isStixObjectLike(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) &&
-    typeof (value as Record<string, unknown>).type === 'string' && typeof (value as Record<string, unknown>).id === 'string';
+  return isJsonObject(value) && typeof value.type === 'string' && typeof value.id === 'string';
 }
 
 /** The JSON text the original emitted for this object (Python `json.dumps` style). */
@@ -86,11 +86,11 @@ function inWireOrder(source: Record<string, unknown>): string | undefined {
     if (at !== undefined) {
       if (at < lastDeclared || lastCustom !== undefined) return undefined;
       lastDeclared = at;
-      out += sep + prefixes[at] + pythonJsonValue(value);
+      out += sep + prefixes[at] + pythonJsonStringify(value);
     } else {
       if (lastCustom !== undefined && !(lastCustom < key)) return undefined;
       lastCustom = key;
-      out += sep + pythonJsonString(key) + ': ' + (isStixObjectLike(value) ? stixJson(value) : pythonJsonValue(value));
+      out += sep + pythonJsonString(key) + ': ' + (isStixObjectLike(value) ? stixJson(value) : pythonJsonStringify(value));
     }
     sep = ', ';
   }
@@ -104,7 +104,7 @@ function reordered(source: Record<string, unknown>): string {
   for (let i = 0; i < list.length; i++) {
     const value = source[list[i]];
     if (value === undefined || typeof value === 'function') continue;
-    out += sep + prefixes[i] + pythonJsonValue(value);
+    out += sep + prefixes[i] + pythonJsonStringify(value);
     sep = ', ';
   }
   let custom: string[] | undefined;
@@ -114,7 +114,7 @@ function reordered(source: Record<string, unknown>): string {
     for (const key of custom) {
       const value = source[key];
       if (typeof value === 'function') continue;
-      out += sep + pythonJsonString(key) + ': ' + (isStixObjectLike(value) ? stixJson(value) : pythonJsonValue(value));
+      out += sep + pythonJsonString(key) + ': ' + (isStixObjectLike(value) ? stixJson(value) : pythonJsonStringify(value));
       sep = ', ';
     }
   }
