@@ -1,5 +1,5 @@
 /**
- * Test vectors of the original (../shared/spec/vectors, next to this
+ * Test vectors of the original (spec/vectors in this
  * repository's checkout). Missing vectors fail the test run loudly: a
  * silently skipped compatibility suite would prove nothing.
  */
@@ -17,11 +17,11 @@ export interface Vector<I = unknown, E = unknown> {
   note?: string;
 }
 
-export const VECTORS_DIR = resolve(__dirname, '../../shared/spec/vectors');
+export const VECTORS_DIR = resolve(__dirname, '../spec/vectors');
 
 export function loadVectors<I = unknown, E = unknown>(file: string): Vector<I, E>[] {
   const path = resolve(VECTORS_DIR, file);
-  if (!existsSync(path)) throw new Error(`test vectors not found: ${path} (the spec must be checked out at ../shared next to the repository)`);
+  if (!existsSync(path)) throw new Error(`test vectors not found: ${path} (spec/vectors in this repository)`);
   return JSON.parse(readFileSync(path, 'utf8')) as Vector<I, E>[];
 }
 

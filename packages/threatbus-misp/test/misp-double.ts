@@ -1,6 +1,6 @@
 /**
  * A MISP double: a real HTTP server (node:http) with MISP's paths, status
- * codes and response shapes, as described by ../shared/misp-openapi.yaml.
+ * codes and response shapes, as described by spec/misp-openapi.yaml.
  * Every request body and every response body it sends is validated with ajv
  * against the OpenAPI schemas; violations are collected in `violations` and
  * tests assert there are none.
@@ -14,7 +14,7 @@ import Ajv from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 
-export const OPENAPI_PATH = resolve(__dirname, '../../../../shared/misp-openapi.yaml');
+export const OPENAPI_PATH = resolve(__dirname, '../../../spec/misp-openapi.yaml');
 
 type Json = Record<string, unknown>;
 

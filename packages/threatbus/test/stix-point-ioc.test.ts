@@ -7,7 +7,7 @@ import * as path from 'path';
 
 import { isPointEqualityIoc, pointIoc, splitObjectPathAndValue } from '../src/stix/pattern';
 
-const VECTOR_FILE = path.resolve(__dirname, '../../../../shared/spec/vectors/stix-point-ioc.json');
+const VECTOR_FILE = path.resolve(__dirname, '../../../spec/vectors/stix-point-ioc.json');
 
 interface PointIocVector {
   name: string;
@@ -17,9 +17,9 @@ interface PointIocVector {
 }
 
 function loadVectors(): PointIocVector[] {
-  // The vectors live next to the repository (../shared); a missing file must fail the run, not skip it.
+  // The vectors live in this repository (spec/vectors); a missing file must fail the run, not skip it.
   if (!fs.existsSync(VECTOR_FILE)) {
-    throw new Error(`test vectors not found at ${VECTOR_FILE} (expected ../shared/spec/vectors next to the repo)`);
+    throw new Error(`test vectors not found at ${VECTOR_FILE} (expected spec/vectors in this repository)`);
   }
   return JSON.parse(fs.readFileSync(VECTOR_FILE, 'utf8')) as PointIocVector[];
 }
