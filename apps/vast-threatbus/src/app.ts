@@ -1,12 +1,12 @@
 /**
- * The vast-threatbus application (spec vast-app.md §2–§6): check that VAST
+ * The vast-threatbus application (spec/vast-app.md §2–§6): check that VAST
  * answers, subscribe to `stix2/indicator` through the zmq-app client library
  * (which heartbeats, re-subscribes after a bus restart and buffers outgoing
  * sightings meanwhile), match every indicator, report the sightings.
  *
  * Differences from the original: VAST being down at start is retried with
  * back-off instead of terminating, Threat Bus being down is retried with
- * back-off instead of a tight loop (quirk F12); background tasks are tracked
+ * back-off instead of a tight loop (spec/quirks.md F12); background tasks are tracked
  * and awaited on shutdown (F11); metrics are not duplicated on restart (F5).
  */
 import { ThreatBusClient } from 'threatbus-zmq-app';

@@ -1,6 +1,6 @@
 /**
  * The command lines for VAST (`vast` CLI, as PyVAST built them: spec
- * vast-app.md §3, §5; vectors/vast-commands.json) and for its successor
+ * spec/vast-app.md §3, §5; spec/vectors/vast-commands.json) and for its successor
  * Tenzir (`tenzir` binary running TQL pipelines).
  */
 import type { Command } from './process';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `vast-threatbus -c config.yaml [flags]` (spec vast-app.md §1). Every config
+ * `vast-threatbus -c config.yaml [flags]` (spec/vast-app.md §1). Every config
  * key also has a flag; flags win over environment variables, which win over
  * the file.
  */

@@ -1,5 +1,5 @@
 /**
- * Configuration (spec vast-app.md §1): YAML file, `.env`, environment
+ * Configuration (spec/vast-app.md §1): YAML file, `.env`, environment
  * variables `VAST_THREATBUS_<KEY>` (`__` for nesting), CLI flags — later
  * sources win. Validated against a JSON schema with defaults; unknown keys are
  * errors, so typos are caught.
@@ -48,7 +48,7 @@ export const configSchema: JsonSchema = {
     matcher_name: { type: ['string', 'null'], minLength: 1, default: null },
     retro_match: { type: 'boolean', default: true },
     retro_match_max_events: { type: 'integer', minimum: 0, default: 0 },
-    // Integers are fine too (the original rejected `5`, quirk F13).
+    // Integers are fine too (the original rejected `5`, spec/quirks.md F13).
     retro_match_timeout: { type: 'number', minimum: 0, default: 3600 },
     max_background_tasks: { type: 'integer', minimum: 1, default: 500 },
     metrics: {

@@ -1,11 +1,11 @@
 /**
- * Live matching through VAST's matcher plugin (spec vast-app.md §5.3):
+ * Live matching through VAST's matcher plugin (spec/vast-app.md §5.3):
  * indicators go in with `matcher add`, withdrawn ones out with
  * `matcher remove`, and `matcher attach json` streams matches, each one a
  * LIVE sighting.
  *
  * Unlike the original, an exiting attach process is re-attached (after a
- * pause, while the app runs) instead of terminating the program (quirk F12).
+ * pause, while the app runs) instead of terminating the program (spec/quirks.md F12).
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Indicator, Logger, Sighting } from 'threatbus';

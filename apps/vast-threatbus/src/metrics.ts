@@ -1,5 +1,5 @@
 /**
- * Metrics as the original (spec vast-app.md §9): gauges, summaries and the
+ * Metrics as the original (spec/vast-app.md §9): gauges, summaries and the
  * "infinite" backlog gauge, written as one Influx line per interval.
  */
 import { appendFile } from 'node:fs/promises';
@@ -115,7 +115,7 @@ export class AppMetrics {
   readonly liveMatcherSightings = new Gauge('live_matcher_sightings');
   readonly list: Metric[];
 
-  // Built once per process, so restarts do not duplicate fields (quirk F5).
+  // Built once per process, so restarts do not duplicate fields (spec/quirks.md F5).
   constructor(options: { retro: boolean; live: boolean }) {
     this.list = [this.addedIocs, this.removedIocs];
     if (options.retro) this.list.push(this.retroMatchesPerIoc, this.retroQueryTimePerIoc, this.retroMatchBacklog);

@@ -50,7 +50,7 @@ export function terminate(child: ChildProcess): void {
   child.once('exit', () => clearTimeout(t));
 }
 
-/** Run to completion, collecting stdout and stderr (both read while running, so no pipe deadlock: quirk F7). */
+/** Run to completion, collecting stdout and stderr (both read while running, so no pipe deadlock: spec/quirks.md F7). */
 export function run(c: Command, options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve) => {
     let child: ChildProcess;

@@ -1,9 +1,9 @@
 /**
- * STIX Indicator → VAST query / matcher IoC (spec vast-app.md §5.4).
+ * STIX Indicator → VAST query / matcher IoC (spec/vast-app.md §5.4).
  *
  * Unlike the original, the pattern is parsed with the core's STIX pattern
- * parser instead of being split as a raw string (quirk A15): string escapes
- * (`\'`, `\\`) are decoded before the value is escaped for VAST (quirk F10),
+ * parser instead of being split as a raw string (spec/quirks.md A15): string escapes
+ * (`\'`, `\\`) are decoded before the value is escaped for VAST (spec/quirks.md F10),
  * and compound patterns made of AND/OR of mappable `=` comparisons (and `IN`
  * sets) become one VAST query instead of being dropped or mangled.
  */

@@ -1,5 +1,5 @@
 /**
- * Reporting sightings (spec vast-app.md §6): in order, one at a time,
+ * Reporting sightings (spec/vast-app.md §6): in order, one at a time,
  * through `transform_context` if configured, then to the sink or to Threat
  * Bus as `stix2/sighting <JSON>`.
  */

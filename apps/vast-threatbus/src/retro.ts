@@ -1,5 +1,5 @@
 /**
- * Retro matching (spec vast-app.md §5.2): one VAST query per indicator, at
+ * Retro matching (spec/vast-app.md §5.2): one VAST query per indicator, at
  * most `max_background_tasks` at once, each bounded by `retro_match_timeout`;
  * every result line becomes a RETRO sighting.
  */
@@ -70,7 +70,7 @@ export class RetroMatcher {
     }
     let text = r.stdout;
     if (r.timedOut) {
-      // Report what arrived before the timeout (the original discarded it: quirk F2); a cut-off last line is dropped.
+      // Report what arrived before the timeout (the original discarded it: spec/quirks.md F2); a cut-off last line is dropped.
       text = text.slice(0, text.lastIndexOf('\n') + 1);
       logger.error(`Timeout after ${this.o.timeoutS}s in retro-query for indicator ${indicator.id}; reporting the ${text.split('\n').filter((l) => l.trim()).length} result(s) received so far`);
     } else if (r.code !== 0) {

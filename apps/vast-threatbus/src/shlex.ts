@@ -1,5 +1,5 @@
 /**
- * POSIX shell-like splitting, as Python's `shlex.split` (spec vast-app.md §7):
+ * POSIX shell-like splitting, as Python's `shlex.split` (spec/vast-app.md §7):
  * spaces, tabs and newlines separate words, single quotes are literal, inside
  * double quotes only `\"` and `\\` are escapes, a backslash outside quotes
  * escapes the next character. No expansion of any kind; no shell is run.

@@ -1,5 +1,5 @@
 /**
- * VAST results → STIX-2.1 Sightings (spec vast-app.md §5.5).
+ * VAST results → STIX-2.1 Sightings (spec/vast-app.md §5.5).
  */
 import { MatchType, createSighting, isJsonObject } from 'threatbus';
 import type { Indicator, Logger, Sighting } from 'threatbus';
@@ -61,7 +61,7 @@ export function queryResultToSighting(line: unknown, indicator: unknown, logger?
 /**
  * One line of `matcher attach json` output → a LIVE sighting, or null
  * (logged). A line without `indicator` is refused like any other malformed
- * line (the original raised there, killing the live task: quirk F3).
+ * line (the original raised there, killing the live task: spec/quirks.md F3).
  */
 export function matcherResultToSighting(line: unknown, logger?: Logger): Sighting | null {
   if (typeof line !== 'string') return null;

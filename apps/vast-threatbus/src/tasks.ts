@@ -26,7 +26,7 @@ export class Semaphore {
 /**
  * Background tasks that are remembered until they settle, so shutdown can
  * wait for them and no rejection goes unobserved (the original fired and
- * forgot them: quirk F11).
+ * forgot them: spec/quirks.md F11).
  */
 export class TaskSet {
   private readonly tasks = new Set<Promise<void>>();

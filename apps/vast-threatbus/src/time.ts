@@ -1,5 +1,5 @@
 /**
- * Lenient timestamp parsing for VAST results (spec vast-app.md §5.5): the
+ * Lenient timestamp parsing for VAST results (spec/vast-app.md §5.5): the
  * original used dateutil, which accepts ISO-8601 with `T` or a space, any
  * number of fractional digits (truncated to microseconds), an optional zone
  * (`Z`, `+00:00`, `+0000`); no zone means UTC.

@@ -1,13 +1,13 @@
 /**
- * `transform_context` (spec vast-app.md §7) and `sink` (§8).
+ * `transform_context` (spec/vast-app.md §7) and `sink` (§8).
  *
  * Differences from the original, on purpose:
  * - the template is split into arguments first and `%ioc`/`%matchtype` are
  *   substituted inside each argument, so an IoC value with spaces or quotes
- *   stays one argument (quirk F9: argument injection);
- * - `%ioc` is substituted for sinks too (quirk F8);
+ *   stays one argument (spec/quirks.md F9: argument injection);
+ * - `%ioc` is substituted for sinks too (spec/quirks.md F8);
  * - a failed transformation drops that one sighting with an ERROR log instead
- *   of crashing the reporter (quirk F1).
+ *   of crashing the reporter (spec/quirks.md F1).
  */
 import { parseSighting, pythonJsonStringify } from 'threatbus';
 import type { Logger, Sighting } from 'threatbus';

@@ -155,7 +155,7 @@ test('a failing transform drops that sighting and the app keeps going; a sink co
   await bus!.publish(indicator(EVIL));
   await until(() => existsSync(out) && readFileSync(out, 'utf8').trim() !== '', 10_000, 'sink output');
   const got = JSON.parse(readFileSync(out, 'utf8').trim()) as { stdin: string; argv: string[] };
-  // Only the context, in Python's json.dumps form; %ioc is substituted for sinks too (fixed quirk F8).
+  // Only the context, in Python's json.dumps form; %ioc is substituted for sinks too (fixed spec/quirks.md F8).
   expect(JSON.parse(got.stdin)).toEqual(row(1));
   expect(got.stdin).toContain('"uid": "C1"');
   expect(got.argv).toEqual(['--record', 'evil.com', 'RETRO']);

@@ -1,5 +1,5 @@
 /**
- * Config of `plugins.apps.misp` (misp.md §2): JSON schema with defaults, and
+ * Config of `plugins.apps.misp` (spec/misp.md §2): JSON schema with defaults, and
  * the cross-key rule the schema cannot say clearly (exactly one of `zmq` and
  * `kafka`).
  *
@@ -111,7 +111,7 @@ export const configSchema: JsonSchema = {
 /** Dotted path of the plugin's section; the name is fixed by package.json. */
 export const CONFIG_PATH = 'plugins.apps.misp';
 
-/** Exactly one intake (misp.md §2): the plugin's `validate` hook, so `threatbus --check` reports it with every other problem. */
+/** Exactly one intake (spec/misp.md §2): the plugin's `validate` hook, so `threatbus --check` reports it with every other problem. */
 export function intakeProblems(config: MispConfig): PluginConfigProblem[] {
   const problem =
     config.zmq && config.kafka

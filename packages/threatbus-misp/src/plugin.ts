@@ -2,8 +2,8 @@
  * The MISP app: attributes in over ZeroMQ or Kafka → `stix2/indicator`;
  * `stix2/sighting` → MISP's REST API; indicator snapshots from a REST search.
  *
- * Changes from the original's lifecycle (misp.md §3): an unreachable MISP at
- * start no longer disables the whole plugin (quirk C4): intake runs, the API
+ * Changes from the original's lifecycle (spec/misp.md §3): an unreachable MISP at
+ * start no longer disables the whole plugin (spec/quirks.md C4): intake runs, the API
  * is probed in the background and sightings retry; without an `api` section
  * the plugin does not subscribe to sightings at all (C5).
  */

@@ -1,4 +1,4 @@
-/** Config validation (misp.md §2, vectors/config-validation.json) and missing optional packages. */
+/** Config validation (spec/misp.md §2, spec/vectors/config-validation.json) and missing optional packages. */
 import { ConfigError, planBus, startThreatBus, silentLogger } from 'threatbus';
 import { loadVectors } from '../../../tools/vectors';
 import mispPlugin, { loadRdKafka, loadZeromq, MissingDependencyError } from '../src';

@@ -1,7 +1,7 @@
 /**
  * Configuration of the RabbitMQ backbone (`plugins.backbones.rabbitmq`).
  *
- * The keys of the original (backbones.md §3.1) keep their names and defaults,
+ * The keys of the original (spec/backbones.md §3.1) keep their names and defaults,
  * so an existing config.yaml works unchanged. Added: a connection URL as an
  * alternative to host/port/credentials, TLS, and the knobs of what this
  * backbone does beyond the original (prefetch, publish buffer, reconnect
@@ -127,7 +127,7 @@ export const configSchema: JsonSchema = {
 /** Keys masked by `--print-config` besides `password` (a URL may carry one). */
 export const secretKeys = ['url', 'tls.key_passphrase'];
 
-/** `"threatbus" + join + suffix`, e.g. `threatbus.myhost` (backbones.md §3.2). */
+/** `"threatbus" + join + suffix`, e.g. `threatbus.myhost` (spec/backbones.md §3.2). */
 export function queueName(q: Pick<QueueConfig, 'name_join_symbol' | 'name_suffix'>): string {
   return `threatbus${q.name_join_symbol}${q.name_suffix}`;
 }

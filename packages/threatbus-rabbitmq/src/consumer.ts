@@ -88,7 +88,7 @@ export class Consumer {
       this.consumerTag = undefined;
       if (!this.stopping) this.link.reset('consumer channel closed');
     });
-    // 0 is AMQP for "no limit", the original's behaviour (quirks.md B3).
+    // 0 is AMQP for "no limit", the original's behaviour (spec/quirks.md B3).
     await channel.prefetch(c.prefetch);
     await declareExchange(channel, c.exchange_name);
     this.queue = await declareQueue(channel, c.exchange_name, c.queue);

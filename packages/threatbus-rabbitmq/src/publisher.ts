@@ -56,7 +56,7 @@ export class Publisher {
 
   constructor(private readonly o: PublisherOptions) {
     const r = o.config.reconnect;
-    // The original sent no properties, so messages were transient even on durable queues (quirks.md B4).
+    // The original sent no properties, so messages were transient even on durable queues (spec/quirks.md B4).
     this.props = { contentType: 'application/json', persistent: o.config.queue.durable };
     this.link = new Link({
       role: 'publisher',

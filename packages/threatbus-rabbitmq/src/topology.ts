@@ -1,6 +1,6 @@
 /**
  * Exchange and queue declarations exactly as the original makes them
- * (backbones.md §3.2), so a Python Threat Bus and this one can share a
+ * (spec/backbones.md §3.2), so a Python Threat Bus and this one can share a
  * broker: RabbitMQ refuses (and closes the channel on) a redeclaration whose
  * flags differ from the existing exchange or queue.
  */

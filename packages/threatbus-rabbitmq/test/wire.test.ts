@@ -1,5 +1,5 @@
 /**
- * Wire compatibility with the original (vectors/rabbitmq-wire.json): the
+ * Wire compatibility with the original (spec/vectors/rabbitmq-wire.json): the
  * bytes we put on the exchange, what we make of the original's bytes, the
  * exchange and queue declarations; and malformed messages on the queue are
  * logged, acknowledged and skipped without holding up the rest.
@@ -115,7 +115,7 @@ describe('against a real broker', () => {
       expect(got.body).toBe(v.expected.amqp_publish.body);
       expect(got.exchange).toBe(exchange);
       expect(got.routingKey).toBe(v.expected.amqp_publish.routing_key);
-      // Changed on purpose (quirks.md B4): a content type, and persistent messages for a durable queue.
+      // Changed on purpose (spec/quirks.md B4): a content type, and persistent messages for a durable queue.
       expect(got.contentType).toBe('application/json');
       expect(got.deliveryMode).toBe(2);
     });
@@ -136,7 +136,7 @@ describe('against a real broker', () => {
     // Same channel as the garbage, so it is queued behind it.
     admin.ch.publish(exchange, '', Buffer.from(encodeMessage(indicator('after-garbage')), 'utf8'));
     await waitFor('the good message after the garbage', () => all.some((m) => m.type === 'indicator' && tagOf(m) === 'after-garbage'));
-    // None of the bad ones reached a subscriber (the original provisioned null for an incomplete snapshot request; quirks.md B11).
+    // None of the bad ones reached a subscriber (the original provisioned null for an incomplete snapshot request; spec/quirks.md B11).
     expect(all.slice(before).map(tagOf)).toEqual(['after-garbage']);
     const errors = bus.log.filter((l) => l.level === 'error').slice(errorsBefore);
     expect(errors).toHaveLength(bodies.length);

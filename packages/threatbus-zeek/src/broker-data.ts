@@ -1,5 +1,5 @@
 /**
- * Broker's JSON data model (zeek-websocket.md §3): every value is
+ * Broker's JSON data model (spec/zeek-websocket.md §3): every value is
  * `{"@data-type": T, "data": V}`. Values are decoded into a tagged union
  * that loses nothing: counts and integers are bigints (Broker's are 64-bit),
  * timestamps and timespans are nanoseconds.

@@ -2,7 +2,7 @@
  * Broker `timestamp` and `timespan` values, held as nanoseconds (bigint) so
  * nothing is rounded on the way through; Broker itself counts nanoseconds.
  *
- * Wire forms (zeek-websocket.md §3): a timestamp is ISO-8601
+ * Wire forms (spec/zeek-websocket.md §3): a timestamp is ISO-8601
  * `YYYY-MM-DDThh:mm:ss[.fraction][Z|±hh:mm]` (no zone = UTC; Broker answers
  * in UTC, truncated to milliseconds, without a zone); a timespan is
  * `<number><unit>` with units ns, us, ms, s, min, h (and d, which Broker's

@@ -1,6 +1,6 @@
 /**
  * Config section `plugins.apps.zeek`. The direction is reversed against the
- * original (zeek.md §2): Zeek listens on its WebSocket API and the plugin
+ * original (spec/zeek.md §2): Zeek listens on its WebSocket API and the plugin
  * connects out, so the section lists Zeek endpoints instead of a listen
  * address. The original's `host`/`port` are refused (they meant the opposite).
  */

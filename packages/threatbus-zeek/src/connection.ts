@@ -111,7 +111,7 @@ export class ZeekConnection {
     const ws = this.ws;
     if (!ws || ws.readyState === WebSocket.CLOSED) return;
     this.closed = new Promise<void>((resolve) => {
-      // Zeek and Broker answer a close frame by dropping TCP (zeek-websocket.md §1), so do not wait long for the handshake.
+      // Zeek and Broker answer a close frame by dropping TCP (spec/zeek-websocket.md §1), so do not wait long for the handshake.
       const force = setTimeout(() => ws.terminate(), 1000);
       ws.once('close', () => {
         clearTimeout(force);
@@ -143,7 +143,7 @@ export class ZeekConnection {
       this.frameNo = 0;
       this.sent.clear();
       ws.send(encodeHandshake(this.options.subscriptions));
-      // Broker stays silent on a bad handshake (zeek-websocket.md §1), so the ack needs a deadline.
+      // Broker stays silent on a bad handshake (spec/zeek-websocket.md §1), so the ack needs a deadline.
       this.timer = setTimeout(() => {
         this.once.log('warn', 'ack-timeout', `Zeek at ${url} did not acknowledge the subscription within ${this.options.ackTimeoutMs / 1000}s; is this Zeek's WebSocket API?`);
         ws.terminate();

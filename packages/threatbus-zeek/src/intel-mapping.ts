@@ -1,11 +1,11 @@
 /**
- * STIX Indicator → `<namespace>::intel` event (zeek.md §6).
+ * STIX Indicator → `<namespace>::intel` event (spec/zeek.md §6).
  *
  * The event has one argument, the record `Intelligence`
  * `[ts: time, id: string, intel_type: string, indicator: string, operation: string]`
  * (a Zeek record travels as a vector of its fields).
  *
- * Changes from the original, all from quirks.md:
+ * Changes from the original, all from spec/quirks.md:
  * - A15: only a pattern that is exactly one `=` comparison is a point IoC,
  *   and its constant is decoded; `[a:b = 'x' OR a:b = 'y']` is skipped
  *   instead of becoming the IoC `x' OR a:b = 'y`.

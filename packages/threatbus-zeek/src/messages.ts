@@ -1,5 +1,5 @@
 /**
- * The WebSocket JSON v1 envelopes (zeek-websocket.md §1–2) and the Zeek
+ * The WebSocket JSON v1 envelopes (spec/zeek-websocket.md §1–2) and the Zeek
  * event layout inside data messages (§4):
  *
  *     [count 1 (format), count 1 (event), [string name, vector args, vector metadata?]]

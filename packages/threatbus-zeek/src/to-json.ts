@@ -2,8 +2,8 @@
  * Broker data → plain JSON, for `x_threatbus_sighting_context`.
  *
  * The original dropped sightings whose context held anything Python's JSON
- * could not represent (quirks.md E5). Here every type has a JSON form, as
- * zeek.md §7 recommends: count/integer → number (string beyond 2^53, so no
+ * could not represent (spec/quirks.md E5). Here every type has a JSON form, as
+ * spec/zeek.md §7 recommends: count/integer → number (string beyond 2^53, so no
  * digit is lost), address/subnet/port/enum → string, time → ISO string,
  * interval → seconds, set/vector → array, table → object (keys as text).
  */

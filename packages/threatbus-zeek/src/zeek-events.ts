@@ -1,5 +1,5 @@
 /**
- * Events Zeek sends to Threat Bus (zeek.md §5, §7): `<NS>::sighting`, and the
+ * Events Zeek sends to Threat Bus (spec/zeek.md §5, §7): `<NS>::sighting`, and the
  * management events `<NS>::subscribe` / `<NS>::unsubscribe`.
  *
  * Name matching as the original: a `<NS>::` prefix is stripped, names without

@@ -5,7 +5,7 @@ import {
 } from '../src';
 import type { BrokerData } from '../src';
 
-// Frames observed on the wire (zeek-websocket.md §5–§7).
+// Frames observed on the wire (spec/zeek-websocket.md §5–§7).
 const UNSUBSCRIBE_FRAME =
   '{"type":"data-message","topic":"threatbus/intel","@data-type":"vector","data":[{"@data-type":"count","data":1},{"@data-type":"count","data":1},{"@data-type":"vector","data":[{"@data-type":"string","data":"Tenzir::unsubscribe"},{"@data-type":"vector","data":[{"@data-type":"string","data":"threatbus/intel"}]}]}]}';
 const INTEL_FRAME = `{"type":"data-message","topic":"threatbus/intel","@data-type":"vector","data":[

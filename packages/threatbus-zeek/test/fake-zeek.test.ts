@@ -1,5 +1,5 @@
 /**
- * The test server must behave like Zeek 8 (zeek-websocket.md), or the
+ * The test server must behave like Zeek 8 (spec/zeek-websocket.md), or the
  * end-to-end tests prove nothing. These drive it with a raw `ws` client.
  */
 import WebSocket from 'ws';

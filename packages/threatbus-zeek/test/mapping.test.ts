@@ -13,7 +13,7 @@ interface IntelVectorExpected {
 }
 
 /**
- * Cases where this plugin deliberately differs from the original (quirks.md),
+ * Cases where this plugin deliberately differs from the original (spec/quirks.md),
  * with what it produces instead: `null` = skipped, else [intel_type, indicator].
  */
 const FIXED_QUIRKS: Record<string, null | [string, string]> = {
@@ -110,7 +110,7 @@ describe('Zeek sighting → STIX (vectors/zeek-sighting-to-stix.json)', () => {
     expect(s.id).toMatch(/^sighting--[0-9a-f-]{36}$/);
     expect(s.created).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     if ('dropped' in v.expected) {
-      // Quirk E5 fixed: a Zeek count in the context becomes a number instead of silently losing the sighting.
+      // spec/quirks.md E5 fixed: a Zeek count in the context becomes a number instead of silently losing the sighting.
       expect(name).toContain('count');
       expect(s.x_threatbus_sighting_context).toEqual({ count: 3 });
       expect(s.last_seen).toBe('2021-05-04T00:00:00.000Z');

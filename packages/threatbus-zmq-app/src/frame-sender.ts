@@ -8,7 +8,7 @@
  *
  * The socket is an XPUB with `noDrop` and a zero send timeout: when one app's
  * pipe reaches the high-water mark ZeroMQ refuses the frame (EAGAIN) instead
- * of dropping it silently as the original's PUB did (quirk D7). The frame is
+ * of dropping it silently as the original's PUB did (spec/quirks.md D7). The frame is
  * kept, that subscription backs off briefly, and the others go on; a stalled
  * app therefore fills its own bounded queue, where the oldest messages are
  * dropped with a warning.

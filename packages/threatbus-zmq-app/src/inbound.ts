@@ -3,7 +3,7 @@
  * (spec §5). Anything wrong is logged with what and where, and dropped; the
  * loop never stops for bad input.
  *
- * Change from the original (quirk D1): a topic that passes ZeroMQ's prefix
+ * Change from the original (spec/quirks.md D1): a topic that passes ZeroMQ's prefix
  * filter but is neither `stix2/…` nor exactly `threatbus/snapshotenvelope`
  * is dropped, instead of re-publishing the previously decoded message.
  */

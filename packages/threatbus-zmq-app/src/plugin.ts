@@ -79,7 +79,7 @@ export class ZmqApp implements AppPlugin {
     );
     this.inbound = new InboundPublisher((m) => this.ctx.bus.publish(m), logger);
     try {
-      // Bind failures abort the start (the original logged "started" anyway, quirk D8).
+      // Bind failures abort the start (the original logged "started" anyway, spec/quirks.md D8).
       await this.pub.bind(endpoint(config.host, config.pub));
       await this.sub.bind(endpoint(config.host, config.sub));
       await this.manage.bind(endpoint(config.host, config.manage));

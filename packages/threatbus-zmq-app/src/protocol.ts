@@ -1,5 +1,5 @@
 /**
- * The ZeroMQ app protocol (spec zmq-app.md §3–5), shared by the plugin and
+ * The ZeroMQ app protocol (spec/zmq-app.md §3–5), shared by the plugin and
  * the client library: management requests and replies, and the single-frame
  * `<topic> <JSON>` messages on the pub/sub sockets.
  *
@@ -28,7 +28,7 @@ const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 
 /**
  * A fresh p2p topic: 32 lower-case letters, as the original. Drawn from
- * crypto-quality randomness (the original used Python's `random`; quirk D6):
+ * crypto-quality randomness (the original used Python's `random`; spec/quirks.md D6):
  * the topic is still no access control, anyone can subscribe to the empty prefix.
  */
 export function newP2pTopic(random: (n: number) => Uint8Array): string {
@@ -83,7 +83,7 @@ function truthy(v: unknown): boolean {
 
 /**
  * Parse one management frame (spec §3.2). Throws ManagementRequestError with
- * the reply the original gave. Deliberate changes (quirks D3, D5): `snapshot`
+ * the reply the original gave. Deliberate changes (spec/quirks.md D3, D5): `snapshot`
  * is only looked at for `subscribe`, and must not be negative; a topic list
  * with a non-string element is refused before anything is registered.
  */

@@ -44,7 +44,7 @@ export class SubscriptionRegistry {
   }
 
   /**
-   * Register a new subscription. All-or-nothing (quirk D3 fixed): if the bus
+   * Register a new subscription. All-or-nothing (spec/quirks.md D3 fixed): if the bus
    * refuses one topic, the topics already registered are taken back.
    */
   subscribe(topics: readonly string[], snapshotDays: number): Subscription {
@@ -109,7 +109,7 @@ export class SubscriptionRegistry {
 
   /**
    * Remove subscriptions whose app has shown no sign of life for the timeout
-   * and whose SUB socket is not connected (quirk D2: the original kept them,
+   * and whose SUB socket is not connected (spec/quirks.md D2: the original kept them,
    * and their queues, forever). An app that is connected but never sends
    * heartbeats keeps its subscription.
    */

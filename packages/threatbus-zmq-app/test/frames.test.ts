@@ -12,7 +12,7 @@ const byName = (prefix: string) => {
   return v;
 };
 
-/** Compare a frame with the original's, instants instead of strings for created/modified (quirk A2 fixed: we keep millisecond precision). */
+/** Compare a frame with the original's, instants instead of strings for created/modified (spec/quirks.md A2 fixed: we keep millisecond precision). */
 function expectSameFrame(actual: string, expected: string): void {
   const [at, ...ap] = actual.split(' ');
   const [et, ...ep] = expected.split(' ');
@@ -38,7 +38,7 @@ describe('inbound frame decoding (pure)', () => {
     expect(decodeInboundFrame(`stix2/indicator`)).toMatchObject({ ok: false, reason: expect.stringMatching(/no space/) });
     expect(decodeInboundFrame(`stix2/indicator {nope`)).toMatchObject({ ok: false, reason: expect.stringMatching(/malformed JSON/) });
     expect(decodeInboundFrame(`threatbus/snapshotenvelope ${ind}`)).toMatchObject({ ok: false, reason: expect.stringMatching(/expected SnapshotEnvelope/) });
-    // Quirk D1: a topic passing ZeroMQ's prefix filter but not the plugin's rules is dropped, not a replay of the previous message.
+    // spec/quirks.md D1: a topic passing ZeroMQ's prefix filter but not the plugin's rules is dropped, not a replay of the previous message.
     expect(decodeInboundFrame(`threatbus/snapshotenvelopeX {}`)).toMatchObject({ ok: false, reason: expect.stringMatching(/unknown topic/) });
     const bad = decodeInboundFrame(`stix2/indicator ${ind.replace('"pattern_type": "stix"', '"pattern_type": 5')}`);
     expect(bad).toMatchObject({ ok: false, reason: expect.stringMatching(/pattern_type/) });

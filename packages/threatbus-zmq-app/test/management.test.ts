@@ -24,7 +24,7 @@ describe('request parsing (map_management_message vectors)', () => {
     } else if ('error' in expected) {
       expect(run).toThrow(ManagementRequestError);
     } else if (expected.kind === 'Subscription' && (expected.snapshot_seconds ?? 0) < 0) {
-      // Quirk D5 fixed: negative snapshots are refused instead of asking for the future.
+      // spec/quirks.md D5 fixed: negative snapshots are refused instead of asking for the future.
       expect(run).toThrow(/negative/);
     } else {
       const r = run();

@@ -1,5 +1,5 @@
 /**
- * JSON encoding of bus messages (core.md §7, §10): what the RabbitMQ backbone
+ * JSON encoding of bus messages (spec/core.md §7, §10): what the RabbitMQ backbone
  * puts in AMQP bodies and the zmq app protocol puts in frames. Encoding writes
  * the original's bytes; decoding accepts any key order and whitespace and
  * reports what is wrong, with a property path.

@@ -1,7 +1,7 @@
 /**
  * Structured logging on winston. Console (stderr) and file transports each
  * have their own verbosity, as in the original's `logging` section
- * (core.md §11); every plugin gets a child logger carrying its name.
+ * (spec/core.md §11); every plugin gets a child logger carrying its name.
  */
 import * as winston from 'winston';
 
@@ -144,7 +144,7 @@ export function createLogger(config: Partial<LoggingConfig> = {}, name = 'threat
   if (c.file) {
     transports.push(new winston.transports.File({ filename: c.filename, level: TO_WINSTON[c.file_verbosity], format }));
   }
-  // The logger level is the more verbose of the enabled transports (core.md §11).
+  // The logger level is the more verbose of the enabled transports (spec/core.md §11).
   const enabled = [c.console && c.console_verbosity, c.file && c.file_verbosity].filter((l): l is LogLevelName => Boolean(l));
   const level = enabled.map((l) => TO_WINSTON[l]).sort((a, b) => LEVELS[b] - LEVELS[a])[0] ?? 'critical';
   const w = winston.createLogger({ levels: LEVELS, level, transports, silent: transports.length === 0, exitOnError: false });

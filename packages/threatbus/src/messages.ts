@@ -1,11 +1,11 @@
 /**
  * What travels on the bus: STIX Indicators and Sightings plus the two
- * internal snapshot messages (core.md §1, §6, §7). Every message has a `type`
+ * internal snapshot messages (spec/core.md §1, §6, §7). Every message has a `type`
  * field, which is also how its routing topic is derived.
  */
 import type { Indicator, Sighting } from './stix/types';
 
-/** The integer on the wire that names a message type in snapshot messages (core.md §6.1). */
+/** The integer on the wire that names a message type in snapshot messages (spec/core.md §6.1). */
 export const MessageType = { INDICATOR: 1, SIGHTING: 2 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
@@ -33,7 +33,7 @@ export interface SnapshotEnvelope {
 export type Message = Indicator | Sighting | SnapshotRequest | SnapshotEnvelope;
 export type MessageKind = Message['type'];
 
-/** Routing topics (core.md §5). */
+/** Routing topics (spec/core.md §5). */
 export const Topic = {
   INDICATOR: 'stix2/indicator',
   SIGHTING: 'stix2/sighting',
@@ -63,7 +63,7 @@ export function createSnapshotEnvelope(snapshotType: MessageType, snapshotId: st
 }
 
 /**
- * Message types a snapshot for `topic` covers (core.md §8.2): `stix2` or
+ * Message types a snapshot for `topic` covers (spec/core.md §8.2): `stix2` or
  * `stix2/` → both, a topic ending in `sighting` or `indicator` → that one,
  * anything else → none.
  */

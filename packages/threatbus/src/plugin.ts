@@ -59,7 +59,7 @@ export interface PluginContext<C> {
 // ---------------------------------------------------------------- apps
 
 export interface SubscribeOptions {
-  /** Ask apps that hold history for the last N seconds of messages on this topic (core.md §8). 0 or absent: none. */
+  /** Ask apps that hold history for the last N seconds of messages on this topic (spec/core.md §8). 0 or absent: none. */
   snapshotSeconds?: number;
 }
 

@@ -1,9 +1,9 @@
 /**
  * The subscription registry: topic string → subscribers, with the original's
- * prefix rule (backbones.md §1): a subscriber of `T` gets every message whose
+ * prefix rule (spec/backbones.md §1): a subscriber of `T` gets every message whose
  * routing topic starts with `T` as a character string.
  *
- * One deliberate change (quirks.md B1): a subscriber registered under several
+ * One deliberate change (spec/quirks.md B1): a subscriber registered under several
  * matching topics (`stix2` and `stix2/indicator`) gets each message once, not
  * once per registration.
  *

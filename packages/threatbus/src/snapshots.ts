@@ -1,5 +1,5 @@
 /**
- * The snapshot protocol (core.md §8): a subscriber asks for the last N
+ * The snapshot protocol (spec/core.md §8): a subscriber asks for the last N
  * seconds; the bus publishes one SnapshotRequest per message type the topic
  * covers; every app with a `snapshot` hook (on every bus instance sharing the
  * backbone) answers with envelopes; envelopes reach only the requester, as
@@ -7,7 +7,7 @@
  *
  * Changes from the original: requester entries are dropped when the
  * subscriber unsubscribes (the original kept them forever), a failing app
- * hook is logged and does not stop the others (quirks.md C2), and envelopes
+ * hook is logged and does not stop the others (spec/quirks.md C2), and envelopes
  * for ids of other instances are normal with a shared backbone, so they are
  * ignored at debug level.
  */

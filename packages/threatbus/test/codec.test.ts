@@ -18,7 +18,7 @@ interface CodecInput {
   topic?: string;
 }
 
-/** The vectors' neutral form of an internal object (vectors/README.md). */
+/** The vectors' neutral form of an internal object (spec/vectors/README.md). */
 function neutral(m: Message): unknown {
   if (m.type === 'snapshotrequest') return { kind: 'SnapshotRequest', snapshot_type: m.snapshot_type, snapshot_id: m.snapshot_id, snapshot_seconds: m.snapshot };
   if (m.type === 'snapshotenvelope') return { kind: 'SnapshotEnvelope', snapshot_type: m.snapshot_type, snapshot_id: m.snapshot_id, body: JSON.parse(serializeStix(m.body)) };
@@ -51,7 +51,7 @@ describe('snapshot-encoding vectors', () => {
           const expected = v.expected as Record<string, unknown> | null;
           if (expected === null || (expected && ('error' in expected || !('kind' in expected)))) {
             // The original returned plain objects or null for malformed input and let them travel on;
-            // we refuse them with an error that names the problem (quirks.md B11).
+            // we refuse them with an error that names the problem (spec/quirks.md B11).
             expect(() => decodeMessage(i.json!)).toThrow(MessageDecodeError);
           } else {
             expect(neutral(decodeMessage(i.json!))).toEqual(expected);

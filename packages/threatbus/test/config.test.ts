@@ -132,7 +132,7 @@ describe('validation', () => {
     const vectors = loadVectors<In, Out>('config-validation.json').filter((v) => (v.input.plugins_validated ?? []).length === 0);
     test.each(vectors.map((v) => [v.name, v] as const))('%s', (_n, v) => {
       const run = () => plan(structuredClone(v.input.yaml), v.input.env ?? {});
-      // Deliberate differences from the original, each asked for: env overrides work at any depth (core.md §3.3),
+      // Deliberate differences from the original, each asked for: env overrides work at any depth (spec/core.md §3.3),
       // logging.filename has its documented default (§3.1), levels are accepted in any case and
       // a missing plugins.backbones means the in-memory backbone (issue #2).
       const deliberate = /QUIRK|without filename|lowercase verbosity|missing plugins.backbones/.test(v.name);

@@ -36,7 +36,7 @@ describe('backbone-routing vectors: prefix rule', () => {
       router.deliver(message);
       expect(got).toEqual(v.expected.delivered_to_subscriptions);
 
-      // The original delivered once per matching registration; we deliver once per subscriber (quirks.md B1).
+      // The original delivered once per matching registration; we deliver once per subscriber (spec/quirks.md B1).
       const both = new TopicRouter();
       let copies = 0;
       const s: Subscriber = { push: () => copies++ };

@@ -1,7 +1,7 @@
 /**
  * A small client for MISP's REST API on node:http(s): JSON in and out, the
  * automation key in `Authorization`, a timeout per request (the original had
- * none, quirk C3), and `ssl: false` meaning "do not verify the certificate"
+ * none, spec/quirks.md C3), and `ssl: false` meaning "do not verify the certificate"
  * (as the original; a string is a CA bundle path).
  */
 import * as http from 'node:http';

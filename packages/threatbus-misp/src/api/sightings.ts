@@ -1,5 +1,5 @@
 /**
- * Reports sightings from the bus to MISP (`POST /sightings/add`, misp.md §8).
+ * Reports sightings from the bus to MISP (`POST /sightings/add`, spec/misp.md §8).
  *
  * Each sighting is delivered on its own with retries (exponential backoff
  * from `retry_delay`, capped at 60 s, for at most `retry_for` seconds), up

@@ -1,6 +1,6 @@
 /**
  * Answers INDICATOR snapshot requests by searching MISP
- * (`POST /attributes/restSearch`, misp.md §7), page by page.
+ * (`POST /attributes/restSearch`, spec/misp.md §7), page by page.
  *
  * Query parameters as the original's: one search per (org, type) pair of
  * each filter entry, the entry's tags OR-ed, `from` = now − snapshot span
@@ -10,7 +10,7 @@
  *   `{"OR": [...]}` form is not in MISP's OpenAPI schema), `org` and `from`
  *   as strings, as the schema says;
  * * an attribute that cannot be mapped is logged and skipped (the original
- *   re-sent the previous one or crashed, quirk C2), and an attribute found
+ *   re-sent the previous one or crashed, spec/quirks.md C2), and an attribute found
  *   by several searches is sent once.
  */
 import { MessageType } from 'threatbus';

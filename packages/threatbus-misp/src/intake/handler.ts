@@ -1,6 +1,6 @@
 /**
  * What happens to one attribute notification, whichever way it came in
- * (misp.md §4.3): parse JSON, apply the whitelist, map to an Indicator,
+ * (spec/misp.md §4.3): parse JSON, apply the whitelist, map to an Indicator,
  * publish. Bad input is logged with where it came from and the attribute's
  * uuid, then skipped; nothing here throws.
  */

@@ -1,5 +1,5 @@
 /**
- * Intake from MISP's Kafka export (misp.md §4.2) with node-rdkafka's
+ * Intake from MISP's Kafka export (spec/misp.md §4.2) with node-rdkafka's
  * high-level consumer: `kafka.config` goes to librdkafka as-is, except that
  * auto-commit is switched off: an offset is committed only once its message
  * was handled (indicator handed to the bus, or deliberately dropped).

@@ -1,5 +1,5 @@
 /**
- * Intake from MISP's ZeroMQ publisher (misp.md §4.1): a SUB socket connected
+ * Intake from MISP's ZeroMQ publisher (spec/misp.md §4.1): a SUB socket connected
  * to `tcp://<host>:<port>`, subscribed to `misp_json_attribute`; each frame
  * is `"<topic> <json>"`.
  *

@@ -1,6 +1,6 @@
 /**
- * MISP attribute notification → STIX 2.1 Indicator (misp.md §6), with the
- * original's bugs fixed: deletions produce REMOVE (quirk C1), IPv6 values
+ * MISP attribute notification → STIX 2.1 Indicator (spec/misp.md §6), with the
+ * original's bugs fixed: deletions produce REMOVE (spec/quirks.md C1), IPv6 values
  * become ipv6-addr (C8), timestamps are UTC (C7).
  */
 import { createIndicator, formatStixTimestamp, isJsonObject, nowStixTimestamp, StixValidationError } from 'threatbus';
@@ -56,7 +56,7 @@ const hasOwnKeys = (o: Record<string, unknown>): boolean => {
 const REQUIRED = ['timestamp', 'to_ids', 'uuid', 'type', 'value'] as const;
 const STRING_FIELDS = ['uuid', 'type', 'value'] as const;
 
-/** Validate an untyped attribute (misp.md §6.1). */
+/** Validate an untyped attribute (spec/misp.md §6.1). */
 export function checkAttribute(attribute: unknown, action: unknown): { attribute: MispAttribute; action: MispAction } {
   if (!isJsonObject(attribute) || !hasOwnKeys(attribute) || typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action)) {
     throw new MispMappingError(
@@ -78,7 +78,7 @@ const isDeleted = (a: MispAttribute, action: MispAction) =>
   action === 'delete' || action === 'soft-delete' || a.deleted === true || a.deleted === 1 || a.deleted === '1';
 
 /**
- * Map an attribute and its action (misp.md §6.2, with C1 fixed):
+ * Map an attribute and its action (spec/misp.md §6.2, with C1 fixed):
  *
  * | action              | to_ids true | to_ids false |
  * |---------------------|-------------|--------------|

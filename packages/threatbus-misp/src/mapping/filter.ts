@@ -1,9 +1,9 @@
 /**
- * The whitelist filter (misp.md §5): filter entries are OR-ed; within one
+ * The whitelist filter (spec/misp.md §5): filter entries are OR-ed; within one
  * entry `orgs`, `types` and `tags` are AND-ed; each is an OR list; an absent
  * or empty list means "everything".
  *
- * Change from the original (quirk C9/C10): a non-numeric `orgc_id` that is
+ * Change from the original (spec/quirks.md C9/C10): a non-numeric `orgc_id` that is
  * not in an `orgs` list simply does not match (the original raised and killed
  * its receiver thread).
  */

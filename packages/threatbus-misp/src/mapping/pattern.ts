@@ -1,6 +1,6 @@
 /**
  * Building STIX 2.1 pattern text from (object path, value) comparisons, the
- * way the original's stix2 library printed them (misp.md §6.4): string
+ * way the original's stix2 library printed them (spec/misp.md §6.4): string
  * constants in single quotes with `\` and `'` escaped, a path component quoted
  * iff it contains a `-`.
  */

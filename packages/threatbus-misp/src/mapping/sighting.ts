@@ -1,8 +1,8 @@
 /**
- * STIX Sighting → body of MISP's `POST /sightings/add` (misp.md §8):
+ * STIX Sighting → body of MISP's `POST /sightings/add` (spec/misp.md §8):
  * `{id, source?, type: "0", timestamp}` in that key order.
  *
- * Change from the original (quirk C6): only sightings of `indicator--…`
+ * Change from the original (spec/quirks.md C6): only sightings of `indicator--…`
  * refs are reported; the original cut the first 11 characters off any ref
  * and sent MISP garbage ids.
  */

@@ -4,7 +4,7 @@
  * docs say is what the code does.
  *
  * `since` says where a mapping comes from: `original` = as the Python
- * plugin mapped it (vectors/misp-attribute-type-map.json), `fixed` = the
+ * plugin mapped it (spec/vectors/misp-attribute-type-map.json), `fixed` = the
  * original's mapping with a bug fixed, `added` = new here.
  */
 import { isIPv6 } from 'node:net';
@@ -43,7 +43,7 @@ function hexCheck(name: string, length: number): (v: string) => void {
   };
 }
 
-/** Python's int(): optional sign, digits, surrounding blanks (misp.md §6.4, `AS`). */
+/** Python's int(): optional sign, digits, surrounding blanks (spec/misp.md §6.4, `AS`). */
 function integer(v: string, what: string): number {
   if (!/^\s*[+-]?\d+\s*$/.test(v)) throw new MispMappingError(`'${v}' is not an integer ${what}`);
   const n = Number(v.trim());
@@ -57,7 +57,7 @@ function port(v: string): number {
   return n;
 }
 
-/** IPv6 addresses (optionally with a /prefix) become ipv6-addr; anything else stays ipv4-addr, unvalidated as the original (quirk C8 fixed). */
+/** IPv6 addresses (optionally with a /prefix) become ipv6-addr; anything else stays ipv4-addr, unvalidated as the original (spec/quirks.md C8 fixed). */
 export function ipObjectType(v: string): 'ipv4-addr' | 'ipv6-addr' {
   return isIPv6(v.split('/')[0]) ? 'ipv6-addr' : 'ipv4-addr';
 }
@@ -135,7 +135,7 @@ const X509 = (key: string, hex: number, sample: string): TypeRule =>
   simple('original', sample, 'x509-certificate', ['hashes', key], hexCheck(key, hex));
 
 const RULES: Record<string, TypeRule> = {
-  // --- as the original (misp.md §6.4)
+  // --- as the original (spec/misp.md §6.4)
   ip: { mapped: true, since: 'fixed', sample: '2001:db8::1', build: (v) => [[ipComparison(v)]], note: 'IPv6 values become ipv6-addr (the original wrote ipv4-addr)' },
   'ip-src': { mapped: true, since: 'fixed', sample: '198.51.100.7', build: (v) => [[ipComparison(v)]], note: 'IPv6 values become ipv6-addr (the original wrote ipv4-addr)' },
   'ip-dst': { mapped: true, since: 'fixed', sample: '198.51.100.7', build: (v) => [[ipComparison(v)]], note: 'IPv6 values become ipv6-addr (the original wrote ipv4-addr)' },
@@ -296,7 +296,7 @@ export function ruleFor(type: string): TypeRule {
   return skip('unknown MISP attribute type');
 }
 
-/** Bracket handling of `stix2-pattern` values (misp.md §6.4), then syntax validation. */
+/** Bracket handling of `stix2-pattern` values (spec/misp.md §6.4), then syntax validation. */
 export function stix2PatternValue(value: string): string {
   const inner = value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value;
   const pattern = `[${inner}]`;

@@ -1,6 +1,6 @@
 /**
  * A WebSocket server that behaves like Zeek 8's `Cluster::listen_websocket`
- * with threatbus.zeek loaded, as zeek-websocket.md describes it:
+ * with threatbus.zeek loaded, as spec/zeek-websocket.md describes it:
  *
  * - only `/v1/messages/json`; another path gets `{"type":"error","code":"invalid_uri"}` and close 1008;
  * - `X-Application-Name` outside `[A-Za-z0-9/_\-.=:*@]` gets `invalid_application_name` and close 1008;

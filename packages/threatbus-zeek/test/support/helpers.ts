@@ -68,7 +68,7 @@ export function probeApp(history: Indicator[] = []) {
 }
 
 /**
- * The vectors' notation for Broker values (vectors/README.md): `{"@time"}`,
+ * The vectors' notation for Broker values (spec/vectors/README.md): `{"@time"}`,
  * `{"@timespan_seconds"}`, `{"@count"}`; JSON arrays are vectors, objects are
  * tables, integers are Broker integers (Python int), other numbers reals.
  */

@@ -1,4 +1,4 @@
-"""A zmq app written from the spec (zmq-app.md §3-§7), sending what the
+"""A zmq app written from the spec (spec/zmq-app.md §3-§7), sending what the
 original's apps send, byte for byte: json.dumps with Python's separators on a
 fresh REQ socket per request (LINGER 0, 5 s timeout), a SUB socket on the p2p
 topic, PUB frames "<topic> <json>", unsubscribe at exit.

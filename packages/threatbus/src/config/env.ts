@@ -1,5 +1,5 @@
 /**
- * Environment overrides (core.md §3.3): `THREATBUS_PLUGINS__APPS__MISP__API__KEY=...`
+ * Environment overrides (spec/core.md §3.3): `THREATBUS_PLUGINS__APPS__MISP__API__KEY=...`
  * sets `plugins.apps.misp.api.key`. Each path segment matches an existing key
  * case-insensitively (new keys are lower-cased), values are typed, and the
  * environment wins over the file. This fixes dynaconf's upper-casing of

@@ -1,4 +1,4 @@
-/** JSON schema of the core's part of the config (core.md §3.1). Plugin sections have their own schemas. */
+/** JSON schema of the core's part of the config (spec/core.md §3.1). Plugin sections have their own schemas. */
 import { LOG_LEVEL_NAMES } from '../logging';
 import type { JsonSchema } from '../plugin';
 
@@ -15,7 +15,7 @@ export function loggingConfigSchema(defaultFilename: string): JsonSchema {
       console_verbosity: level,
       file: { type: 'boolean', default: false },
       file_verbosity: level,
-      // The original documented a default file name but never applied it (core.md §3.1); we apply it.
+      // The original documented a default file name but never applied it (spec/core.md §3.1); we apply it.
       filename: { type: 'string', minLength: 1, default: defaultFilename },
       format: { type: 'string', enum: ['text', 'json'], default: 'text' },
     },

@@ -29,7 +29,7 @@ export function formatProblem(p: ConfigProblem): string {
   return `${p.path ? p.path + ': ' : ''}${p.message}${p.source ? ` (${p.source})` : ''}`;
 }
 
-// coerceTypes: the original accepted "50000" for an integer (core.md §3.1); "abc" is still refused.
+// coerceTypes: the original accepted "50000" for an integer (spec/core.md §3.1); "abc" is still refused.
 const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false });
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();
 

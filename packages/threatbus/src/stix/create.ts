@@ -1,5 +1,5 @@
 /**
- * Constructors with the defaults of the Python stix2 library (core.md §10.1),
+ * Constructors with the defaults of the Python stix2 library (spec/core.md §10.1),
  * validated like objects parsed off the wire.
  */
 import { checkIndicator, parseSighting } from './parse';

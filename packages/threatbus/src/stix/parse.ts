@@ -1,7 +1,7 @@
 /**
  * Parsing STIX 2.1 Indicators and Sightings off the wire (`unknown` in,
  * typed object or StixValidationError out). Rules follow what the original
- * accepted (core.md §10.6): STIX 2.0 objects are refused, missing id and
+ * accepted (spec/core.md §10.6): STIX 2.0 objects are refused, missing id and
  * timestamps are filled in, custom property names must start with a
  * lower-case letter, and stix patterns must parse.
  */
@@ -139,7 +139,7 @@ function checkCommon(c: Checker, obj: Json, known: ReadonlySet<string>): void {
   }
 }
 
-/** Fill what the original filled when absent (core.md §10.6): id, created, modified. */
+/** Fill what the original filled when absent (spec/core.md §10.6): id, created, modified. */
 function fillCommon(obj: Json, type: string): void {
   if (obj.id === undefined) obj.id = newStixId(type);
   if (obj.created === undefined && obj.modified === undefined) {

@@ -1,6 +1,6 @@
 /**
  * Serialisation of STIX objects in the property order of the Python stix2
- * library (core.md §10.2): declared properties first, custom ones sorted.
+ * library (spec/core.md §10.2): declared properties first, custom ones sorted.
  */
 import { pythonJsonString, pythonJsonStringify } from '../pyjson';
 import { INDICATOR_PROPERTY_ORDER, SIGHTING_PROPERTY_ORDER } from './types';

@@ -1,5 +1,5 @@
 /**
- * STIX timestamps: RFC 3339, UTC, trailing `Z` (core.md §10.3).
+ * STIX timestamps: RFC 3339, UTC, trailing `Z` (spec/core.md §10.3).
  *
  * JavaScript dates carry milliseconds only, so timestamps are handled as
  * strings: parsing validates and normalises, formatting produces the
@@ -76,7 +76,7 @@ export function nowStixTimestamp(): string {
   return lastNowText;
 }
 
-/** Unix seconds (possibly fractional) → STIX timestamp, always UTC (quirk C7 of the original fixed). */
+/** Unix seconds (possibly fractional) → STIX timestamp, always UTC (spec/quirks.md C7 of the original fixed). */
 export function unixSecondsToStixTimestamp(seconds: number): string {
   return formatStixTimestamp(Math.round(seconds * 1000));
 }

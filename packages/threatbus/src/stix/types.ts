@@ -1,16 +1,16 @@
 /**
  * STIX 2.1 objects as the bus carries them: plain JSON-shaped objects.
  *
- * Only Indicator and Sighting travel on the bus (core.md §1). Timestamps are
+ * Only Indicator and Sighting travel on the bus (spec/core.md §1). Timestamps are
  * kept as their RFC 3339 strings (always UTC with `Z`), so an object read off
  * the wire is re-emitted with the same instant and precision.
  */
 
-/** Value of `x_threatbus_update` on an Indicator (core.md §6.2). */
+/** Value of `x_threatbus_update` on an Indicator (spec/core.md §6.2). */
 export const Operation = { EDIT: 'EDIT', REMOVE: 'REMOVE' } as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
 
-/** Value of `x_threatbus_match_type` on a Sighting (core.md §6.3). */
+/** Value of `x_threatbus_match_type` on a Sighting (spec/core.md §6.3). */
 export const MatchType = { LIVE: 'LIVE', RETRO: 'RETRO' } as const;
 export type MatchType = (typeof MatchType)[keyof typeof MatchType];
 
@@ -93,7 +93,7 @@ export type StixObject = Indicator | Sighting;
 
 /**
  * Declaration order of the properties, as the Python stix2 library emits them
- * (core.md §10.2). Custom properties follow in alphabetical order.
+ * (spec/core.md §10.2). Custom properties follow in alphabetical order.
  */
 export const INDICATOR_PROPERTY_ORDER = [
   'type', 'spec_version', 'id', 'created_by_ref', 'created', 'modified', 'name', 'description',

@@ -1,5 +1,5 @@
 /**
- * "Point IoC" helpers (spec core.md §9).
+ * "Point IoC" helpers (spec/core.md §9).
  *
  * `isPointEqualityIoc` and `splitObjectPathAndValue` reproduce the original
  * Python helpers (threatbus/stix2_helpers.py on stix2-patterns 1.3.0)
@@ -51,7 +51,7 @@ export function isPointEqualityIoc(pattern: unknown): boolean {
  * otherwise drop the first and last character, split at the first `=`, trim
  * both parts, and strip one pair of surrounding single quotes from the value.
  * Escapes are not decoded, and surrounding whitespace or parentheses corrupt
- * the result (quirks kept for compatibility; see core.md §9).
+ * the result (quirks kept for compatibility; see spec/core.md §9).
  */
 export function splitObjectPathAndValue(pattern: unknown): [string, string] | null {
   if (!isPointEqualityIoc(pattern)) return null;
