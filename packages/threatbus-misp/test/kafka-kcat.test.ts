@@ -3,7 +3,7 @@
  * runs librdkafka's mock cluster (`-X test.mock.num.brokers=1`; it lives as
  * long as that kcat's stdin stays open), a second kcat produces MISP's
  * notifications to it, one message per line — an external Kafka client, as
- * MISP's Kafka export is. `.ci/run` installs kcat.
+ * MISP's Kafka export is. `.ci/run` installs kcat; without it the tests are skipped.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -11,6 +11,10 @@ import { randomUUID } from 'node:crypto';
 import { startThreatBus } from 'threatbus';
 import type { Indicator } from 'threatbus';
 import { capturingMisp, notification, recordingLogger, sinkPlugin, uuid, waitFor } from './helpers';
+import { needs, KCAT } from '../../../tools/peers';
+
+// Without kcat jest reports these tests as skipped, with the reason.
+const { test } = needs(KCAT);
 
 const TOPIC = 'misp_attribute';
 

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { applyEnvOverrides, ConfigError, planBus, startThreatBus } from 'threatbus';
 import plugin, { buildEndpoint, EndpointError } from '../src';
 import type { RabbitMqConfig } from '../src';
-import { BROKER, BROKER_URL, cleanup, indicator, recordingLogger, startBus, tagOf, uniqueName, waitFor } from './helpers';
+import { BROKER, BROKER_URL, cleanup, indicator, recordingLogger, startBus, tagOf, uniqueName, waitFor, withBroker } from './helpers';
 import type { LogLine } from './helpers';
 
 function plan(section: unknown, env?: NodeJS.ProcessEnv) {
@@ -90,7 +90,7 @@ test('an unreadable TLS file fails with the key that names it', () => {
   expect(() => buildEndpoint(config, 'n')).toThrow(/^tls\.ca_file: cannot read '\/nonexistent\/ca\.pem'/);
 });
 
-test('wrong credentials fail the start with a clear reason, leaving nothing running', async () => {
+withBroker.test('wrong credentials fail the start with a clear reason, leaving nothing running', async () => {
   const log: LogLine[] = [];
   await expect(
     startThreatBus({
@@ -102,7 +102,7 @@ test('wrong credentials fail the start with a clear reason, leaving nothing runn
   ).rejects.toThrow(/^cannot connect to RabbitMQ at amqp:\/\/guest@127\.0\.0\.1:5672\/ vhost '\/': .*ACCESS_REFUSED/);
 });
 
-test('connecting through a URL works against the real broker', async () => {
+withBroker.test('connecting through a URL works against the real broker', async () => {
   const exchange = uniqueName('tb-url');
   const suffix = uniqueName('url');
   const bus = await startBus(exchange, suffix, { url: `${BROKER_URL}/%2F`, host: undefined, port: undefined, username: undefined, password: undefined });

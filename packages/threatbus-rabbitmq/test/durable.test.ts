@@ -6,8 +6,11 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { queueName } from '../src';
-import { adminChannel, cleanup, indicator, startBus, tagOf, uniqueName, waitFor } from './helpers';
+import { adminChannel, cleanup, indicator, startBus, tagOf, uniqueName, waitFor, withBroker } from './helpers';
 import type { TestBus } from './helpers';
+
+// Every test here needs the broker: skipped, with the reason, without one.
+const { test, describe, beforeAll, afterAll } = withBroker;
 
 const durable = { queue: { durable: true, auto_delete: false } };
 const qname = (suffix: string) => queueName({ name_join_symbol: '.', name_suffix: suffix });

@@ -5,8 +5,11 @@
 import { defineAppPlugin, MessageType } from 'threatbus';
 import type { Message, SnapshotReply, SnapshotRequest } from 'threatbus';
 import { queueName } from '../src';
-import { cleanup, connectionsNamed, indicator, startBus, tagOf, uniqueName, waitFor } from './helpers';
+import { cleanup, connectionsNamed, indicator, startBus, tagOf, uniqueName, waitFor, withBroker } from './helpers';
 import type { TestBus } from './helpers';
+
+// Every test here needs the broker: skipped, with the reason, without one.
+const { test, beforeAll, afterAll } = withBroker;
 
 const exchange = uniqueName('tb-fanout');
 const suffixA = uniqueName('a');

@@ -10,6 +10,10 @@ import * as amqp from 'amqplib';
 import { defineAppPlugin, startThreatBus, parseIndicator } from 'threatbus';
 import type { AppBus, AppPluginDefinition, Indicator, Logger, LogMeta, Message, StartedBus } from 'threatbus';
 import plugin from '../src';
+import { needs, RABBITMQ } from '../../../tools/peers';
+
+/** jest's test, describe and hooks; reported as skipped, with the reason, when nothing answers on 127.0.0.1:5672. */
+export const withBroker = needs(RABBITMQ);
 
 export const BROKER = { host: '127.0.0.1', port: 5672, username: 'guest', password: 'guest' };
 export const BROKER_URL = 'amqp://guest:guest@127.0.0.1:5672';

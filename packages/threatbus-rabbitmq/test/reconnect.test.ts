@@ -6,8 +6,11 @@
  */
 import * as net from 'node:net';
 import { queueName, PublishBufferFullError } from '../src';
-import { BROKER, cleanup, closeConnections, indicator, startBus, tagOf, uniqueName, waitFor } from './helpers';
+import { BROKER, cleanup, closeConnections, indicator, startBus, tagOf, uniqueName, waitFor, withBroker } from './helpers';
 import type { LogLine, TestBus } from './helpers';
+
+// Every test here needs the broker: skipped, with the reason, without one.
+const { test, describe, beforeAll, afterAll } = withBroker;
 
 /** A TCP relay to the real broker that can be cut (all sockets destroyed, port refusing) and restored on the same port. */
 class Relay {

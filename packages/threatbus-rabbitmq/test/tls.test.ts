@@ -6,7 +6,10 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BROKER, cleanup, indicator, startBus, tagOf, uniqueName, waitFor } from './helpers';
+import { BROKER, cleanup, indicator, startBus, tagOf, uniqueName, waitFor, withBroker } from './helpers';
+
+// Every test here needs the broker: skipped, with the reason, without one.
+const { test, beforeAll, afterAll } = withBroker;
 
 const dir = join(__dirname, 'fixtures', 'tls');
 let server: tls.Server;

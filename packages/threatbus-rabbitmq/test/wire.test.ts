@@ -10,7 +10,7 @@ import type { Message } from 'threatbus';
 import { queueDeclaration, queueName } from '../src';
 import type { QueueConfig } from '../src';
 import { loadVectors } from '../../../tools/vectors';
-import { adminChannel, cleanup, indicator, startBus, tagOf, uniqueName, waitFor } from './helpers';
+import { adminChannel, cleanup, indicator, startBus, tagOf, uniqueName, waitFor, withBroker } from './helpers';
 import type { TestBus } from './helpers';
 
 type VectorObject =
@@ -64,7 +64,7 @@ describe.each(queues)('$name', (v) => {
   });
 });
 
-describe('against a real broker', () => {
+withBroker.describe('against a real broker', () => {
   const exchange = uniqueName('tb-wire');
   const suffix = uniqueName('wire');
   const queue = queueName({ name_join_symbol: '.', name_suffix: suffix });

@@ -1,7 +1,7 @@
 /**
  * The plugin against a real Zeek running zeek/threatbus.zeek. Runs only when
- * THREATBUS_TEST_ZEEK names a Zeek >= 7.2 binary; without it the test says
- * so and returns (the issue allows skipping when no Zeek is given).
+ * THREATBUS_TEST_ZEEK names a Zeek >= 7.2 binary; without it jest reports the
+ * test as skipped with the reason (tools/peers.ts; CI has no Zeek, so CI may skip it).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -13,8 +13,10 @@ import { createIndicator, silentLogger, startThreatBus } from 'threatbus';
 import type { Sighting } from 'threatbus';
 import plugin from '../src';
 import { probeApp, waitFor } from './support/helpers';
+import { needs, REAL_ZEEK } from '../../../tools/peers';
 
-const ZEEK = process.env.THREATBUS_TEST_ZEEK;
+const ZEEK = process.env.THREATBUS_TEST_ZEEK ?? '';
+const zeekTest = needs(REAL_ZEEK).test;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -24,11 +26,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-test('intel reaches a real Zeek and its match comes back as a sighting', async () => {
-  if (!ZEEK) {
-    console.warn('SKIPPED: real-Zeek test needs THREATBUS_TEST_ZEEK=/path/to/zeek (Zeek >= 7.2)');
-    return;
-  }
+zeekTest('intel reaches a real Zeek and its match comes back as a sighting', async () => {
   const port = await freePort();
   const script = resolve(__dirname, '../zeek/threatbus.zeek');
   const helper = resolve(__dirname, 'zeek/seen-on-insert.zeek');
