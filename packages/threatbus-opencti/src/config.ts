@@ -1,0 +1,101 @@
+/**
+ * Config of `plugins.apps.opencti`: JSON schema with defaults, and the file
+ * check the schema cannot do (a CA bundle named by `ssl` must be readable).
+ * Durations are in seconds, like every other plugin's.
+ */
+import { readFileSync } from 'node:fs';
+import type { JsonSchema, PluginConfigProblem } from 'threatbus';
+
+export interface OpenCtiConfig {
+  /** Base URL of the platform incl. scheme (and `app:base_path`), e.g. https://opencti.example.org */
+  url: string;
+  /** API token of the OpenCTI user the plugin acts as. */
+  token: string;
+  /** Id of a live stream (Data sharing → Live streams); absent: the raw stream `/stream` (needs BYPASS). */
+  stream_id?: string;
+  /** Only indicators whose detection flag is on travel; turning it off removes the indicator. */
+  detection_only: boolean;
+  /** Organization the sightings are reported by (found or created at start). */
+  entity_name: string;
+  entity_description: string;
+  /** true: verify TLS; false: do not; a string: CA bundle path to verify against. */
+  ssl: boolean | string;
+  /** Where the last stream event id is kept across restarts; absent: a restart begins with live events. */
+  state_file?: string;
+  /** Indicators per GraphQL page during snapshots. */
+  page_size: number;
+  /** Seconds per GraphQL request. */
+  timeout: number;
+  /** Seconds without any data or heartbeat before the stream is reconnected. */
+  heartbeat_timeout: number;
+  reconnect: {
+    /** First delay in seconds before reconnecting; doubles per failed attempt up to `max_delay`. */
+    initial_delay: number;
+    max_delay: number;
+  };
+  sightings: {
+    /** Seconds a failing sighting is retried before it counts as failed. */
+    retry_for: number;
+    /** First retry delay in seconds; doubles per attempt up to 60 s. */
+    retry_delay: number;
+  };
+}
+
+export const configSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['url', 'token'],
+  properties: {
+    url: { type: 'string', pattern: '^https?://', description: 'OpenCTI base URL, e.g. https://opencti.example.org' },
+    token: { type: 'string', minLength: 1 },
+    stream_id: { type: 'string', minLength: 1, pattern: '^[^/?#]+$' },
+    detection_only: { type: 'boolean', default: false },
+    entity_name: { type: 'string', minLength: 1, default: 'Threat Bus' },
+    entity_description: { type: 'string', default: 'Threat Bus: sightings of indicators reported by security tools' },
+    ssl: { type: ['boolean', 'string'], default: true },
+    state_file: { type: 'string', minLength: 1 },
+    page_size: { type: 'integer', minimum: 1, maximum: 5000, default: 500 },
+    timeout: { type: 'number', exclusiveMinimum: 0, default: 30 },
+    heartbeat_timeout: { type: 'number', exclusiveMinimum: 0, default: 45 },
+    reconnect: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        initial_delay: { type: 'number', exclusiveMinimum: 0, default: 1 },
+        max_delay: { type: 'number', exclusiveMinimum: 0, default: 60 },
+      },
+    },
+    sightings: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        retry_for: { type: 'number', minimum: 0, default: 300 },
+        retry_delay: { type: 'number', exclusiveMinimum: 0, default: 1 },
+      },
+    },
+  },
+};
+
+export const CONFIG_PATH = 'plugins.apps.opencti';
+
+/** The CA bundle `ssl` names; the error says which key, which file and why. */
+export function readCaBundle(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new Error(`${CONFIG_PATH}.ssl: cannot read the CA bundle '${path}': ${(e as Error).message}`);
+  }
+}
+
+/** The plugin's `validate` hook: an unreadable CA bundle for an https URL (over http `ssl` is unused). */
+export function configProblems(config: OpenCtiConfig): PluginConfigProblem[] {
+  if (typeof config.ssl !== 'string' || !/^https:/i.test(config.url)) return [];
+  try {
+    readCaBundle(config.ssl);
+    return [];
+  } catch (e) {
+    return [{ path: 'ssl', message: (e as Error).message.replace(`${CONFIG_PATH}.ssl: `, '') }];
+  }
+}
