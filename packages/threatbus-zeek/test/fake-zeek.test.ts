@@ -4,6 +4,8 @@
  */
 import WebSocket from 'ws';
 import { B, encodeEventMessage } from '../src';
+import { IntelFramework, applyIntel, sightedIds } from './support/fake-intel';
+import type { IntelItem } from './support/fake-intel';
 import { FakeZeek } from './support/fake-zeek';
 import { sleep, waitFor } from './support/helpers';
 
@@ -108,5 +110,52 @@ describe('fake Zeek server', () => {
     await waitFor('routing', () => listener.frames.length === 2);
     expect(listener.frames[1]).toBe(intel);
     expect(stranger.frames).toHaveLength(1);
+  });
+});
+
+describe("the fake's Intel framework (Zeek 8's base/frameworks/intel/main.zeek)", () => {
+  const item = (indicator: string, source: string, type = 'DOMAIN'): IntelItem => ({ indicator, indicator_type: type, meta: { source, desc: source, url: 'threatbus' } });
+
+  test('one entry per indicator and type, case-insensitive for strings, a meta record per source', () => {
+    const intel = new IntelFramework();
+    intel.insert(item('A.example', 's1'));
+    intel.insert(item('a.example', 's2'));
+    intel.insert(item('a.example', 's2'));
+    intel.insert(item('a.example', 's3', 'URL'));
+    expect(intel.seen('a.EXAMPLE', 'DOMAIN').map((i) => i.meta.source).sort()).toEqual(['s1', 's2']);
+    expect(intel.seen('a.example', 'URL').map((i) => i.meta.source)).toEqual(['s3']);
+    expect(intel.seen('b.example', 'DOMAIN')).toEqual([]);
+  });
+
+  test('remove takes out its source only; purge or the last source removes the indicator; unknown is an info line', () => {
+    const intel = new IntelFramework();
+    for (const s of ['s1', 's2', 's3']) intel.insert(item('a.example', s));
+    intel.remove(item('a.example', 's1'));
+    intel.remove(item('a.example', 'unknown-source'));
+    expect(intel.sources('a.example', 'DOMAIN')).toEqual(['s2', 's3']);
+    intel.remove(item('a.example', 's2'), true);
+    expect(intel.seen('a.example', 'DOMAIN')).toEqual([]);
+    intel.insert(item('b.example', 's1'));
+    intel.remove(item('b.example', 's1'));
+    intel.remove(item('b.example', 's1'));
+    expect(intel.sources('b.example', 'DOMAIN')).toEqual([]);
+    expect(intel.reporterInfo).toEqual(["Tried to remove non-existing item 'b.example' (Intel::DOMAIN)."]);
+  });
+
+  test("threatbus.zeek's handlers: a source per STIX id, REMOVE of one id, one sighting per Threat Bus item", () => {
+    const intel = new IntelFramework();
+    const op = (id: string, operation: string, intel_type = 'DOMAIN') => applyIntel(intel, { id, intel_type, indicator: 'dup.example', operation });
+    expect(op('indicator--a', 'ADD')).toBe(true);
+    op('indicator--b', 'ADD');
+    intel.insert({ indicator: 'dup.example', indicator_type: 'DOMAIN', meta: { source: 'my-own-feed' } });
+    expect(op('indicator--c', 'ADD', 'NOPE')).toBe(false);
+    expect(sightedIds(intel.seen('dup.example', 'DOMAIN')).sort()).toEqual(['indicator--a', 'indicator--b']);
+    op('indicator--a', 'REMOVE');
+    expect(intel.sources('dup.example', 'DOMAIN').sort()).toEqual(['my-own-feed', 'threatbus:indicator--b']);
+    op('indicator--b', 'REMOVE');
+    // The user's own intel for the value survives Threat Bus's removals, but gives no sighting.
+    expect(intel.sources('dup.example', 'DOMAIN')).toEqual(['my-own-feed']);
+    intel.insert({ indicator: 'dup.example', indicator_type: 'DOMAIN', meta: { source: 'other' } });
+    expect(sightedIds(intel.seen('dup.example', 'DOMAIN'))).toEqual([]);
   });
 });

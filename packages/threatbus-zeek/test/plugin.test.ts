@@ -3,52 +3,13 @@
  * servers that behave like Zeek 8 with threatbus.zeek loaded (support/fake-zeek.ts).
  */
 import { createIndicator, silentLogger, startThreatBus } from 'threatbus';
-import type { Indicator, Sighting, StartedBus } from 'threatbus';
+import type { Indicator, Sighting } from 'threatbus';
 import plugin, { B, parseBrokerTimestamp } from '../src';
-import type { ZeekApp, ZeekEvent } from '../src';
+import type { ZeekEvent } from '../src';
+import { domain, intelArgs, startBus } from './support/bus';
 import { FakeZeek, threatbusEvents } from './support/fake-zeek';
-import { probeApp, recordingLogger, sleep, waitFor } from './support/helpers';
+import { sleep, waitFor } from './support/helpers';
 import type { LogRecord } from './support/helpers';
-
-const domain = (d: string, extra: Partial<Indicator> = {}): Indicator =>
-  createIndicator({ pattern: `[domain-name:value = '${d}']`, pattern_type: 'stix', created: '2021-05-04T15:15:58.919Z', ...extra });
-
-const intelArgs = (e: ZeekEvent): unknown[] => {
-  const [record] = e.args;
-  if (record.type !== 'vector') throw new Error('intel arg is not a record');
-  return record.value.map((f) => ('value' in f ? f.value : 'ns' in f ? f.ns : null));
-};
-
-interface Harness {
-  bus: StartedBus;
-  probe: ReturnType<typeof probeApp>;
-  app: () => ZeekApp;
-  logs: LogRecord[];
-  close(): Promise<void>;
-}
-
-async function startBus(zeekConfig: Record<string, unknown>, history: Indicator[] = []): Promise<Harness> {
-  const probe = probeApp(history);
-  const logs: LogRecord[] = [];
-  let app: ZeekApp | undefined;
-  const wrapped = { ...plugin, create: (ctx: Parameters<typeof plugin.create>[0]) => (app = plugin.create({ ...ctx, logger: recordingLogger(logs) }) as ZeekApp) };
-  const bus = await startThreatBus({
-    config: { plugins: { apps: { probe: {}, zeek: { ping_interval: 0, reconnect: { initial_delay: 0.05, max_delay: 0.2 }, ...zeekConfig } } } },
-    plugins: [probe.definition, wrapped],
-    searchRoots: false,
-    logger: silentLogger(),
-  });
-  return {
-    bus,
-    probe,
-    logs,
-    app: () => {
-      if (!app) throw new Error('zeek app not created');
-      return app;
-    },
-    close: () => bus.close(),
-  };
-}
 
 const warnings = (logs: LogRecord[], text: string): LogRecord[] => logs.filter((l) => l.level === 'warn' && l.message.includes(text));
 

@@ -20,6 +20,7 @@
 
 @load base/misc/version
 @load base/frameworks/cluster
+@load base/frameworks/logging
 @load base/frameworks/intel
 @load base/frameworks/reporter
 @load policy/frameworks/intel/seen
@@ -27,6 +28,20 @@
 module Tenzir;
 
 export {
+	redef enum Log::ID += { LOG };
+
+	## One line of threatbus.log: what the script did.
+	type Info: record {
+		ts: time &log;
+		## ADD, REMOVE (as received), match, noisy, listen, snapshot, start.
+		action: string &log;
+		## STIX id of the indicator.
+		intel_id: string &log &optional;
+		indicator: string &log &optional;
+		indicator_type: Intel::Type &log &optional;
+		msg: string &log &optional;
+	};
+
 	## Address the WebSocket server listens on.
 	option listen_address = "127.0.0.1";
 	## Port the WebSocket server listens on (zeekctl's convention is 27759).
@@ -41,16 +56,21 @@ export {
 	option tls_ca_file = "";
 	option tls_verify_peer = F;
 
-	## Marker stored in the intel meta data (`source` and `url`), so only
-	## Threat Bus intel produces sightings.
+	## Marker stored in the intel meta data: `url` is the tag, `source` is
+	## "<tag>:<STIX id>" (one meta record per indicator), so only Threat Bus
+	## intel produces sightings.
 	const tb_intel_tag = "threatbus" &redef;
 	## Report matches of Threat Bus intel back as sightings.
 	option report_sightings = T;
 	## Matches per intel ID within about a second above which a sighting is
 	## flagged `noisy`; 0 disables the flag.
 	option noisy_intel_threshold = 100;
-	## Log operations to reporter.log.
+	## Log what the script does (ADD, REMOVE, match, start-up) to threatbus.log.
 	option log_operations = T;
+	## Also report each of those through `Reporter::info`, i.e. on stderr
+	## (as long as `Reporter::info_to_stderr` is T) and in reporter.log.
+	## Off by default: a large snapshot would flood the console.
+	option log_to_stderr = F;
 	## Topic Threat Bus publishes intel on.
 	option intel_topic = "threatbus/intel";
 	## Topic sightings are published on.
@@ -77,9 +97,14 @@ export {
 }
 
 # A standalone Zeek >= 7.2 needs a cluster backend for the WebSocket server;
-# without it clients never get an ack. A cluster brings its own.
-@if ( Version::at_least("7.2") && ! Cluster::is_enabled() )
+# without it clients never get an ack. A cluster brings its own. Choose Broker
+# only when nothing was chosen before this script is loaded; a backend loaded
+# after it (e.g. `@load frameworks/cluster/backend/zeromq` later in
+# local.zeek) overrides this redef anyway, because the last redef wins.
+@ifdef ( Cluster::CLUSTER_BACKEND_NONE )
+@if ( Cluster::backend == Cluster::CLUSTER_BACKEND_NONE && ! Cluster::is_enabled() )
 redef Cluster::backend = Cluster::CLUSTER_BACKEND_BROKER;
+@endif
 @endif
 
 global intel_type_map: table[string] of Intel::Type = {
@@ -104,17 +129,37 @@ function is_tb_node(): bool
 	return ! Cluster::is_enabled() || Cluster::local_node_type() == Cluster::MANAGER;
 	}
 
-function report(msg: string)
+function report(rec: Info)
 	{
 	if ( log_operations )
-		Reporter::info(fmt("Threat Bus: %s", msg));
+		Log::write(Tenzir::LOG, rec);
+	if ( log_to_stderr )
+		Reporter::info(fmt("Threat Bus: %s", rec));
+	}
+
+function note(action: string, msg: string)
+	{
+	report(Info($ts=current_time(), $action=action, $msg=msg));
+	}
+
+## The Intel source of one indicator: Zeek keeps one meta record per source
+## and value, so two indicators with the same value stay two records.
+function intel_source(intel_id: string): string
+	{
+	return fmt("%s:%s", tb_intel_tag, intel_id);
+	}
+
+event zeek_init() &priority=5
+	{
+	# On every node: in a cluster the manager's writes go to the logger.
+	Log::create_stream(Tenzir::LOG, Log::Stream($columns=Info, $path="threatbus"));
 	}
 
 event zeek_init() &priority=1
 	{
 	if ( ! is_tb_node() )
 		return;
-	report(fmt("reporting noisy intel at %d matches/sec", noisy_intel_threshold));
+	note("start", fmt("reporting noisy intel at %d matches/sec", noisy_intel_threshold));
 @if ( Version::at_least("7.2") )
 	Cluster::subscribe(intel_topic);
 	if ( ! listen_websocket )
@@ -130,7 +175,7 @@ event zeek_init() &priority=1
 	local opts = Cluster::WebSocketServerOptions($listen_host=listen_address, $listen_port=listen_port, $tls_options=tls);
 @endif
 	if ( Cluster::listen_websocket(opts) )
-		report(fmt("listening for Threat Bus on %s %s", listen_address, listen_port));
+		note("listen", fmt("listening for Threat Bus on %s %s", listen_address, listen_port));
 	else
 		Reporter::error(fmt("Threat Bus: cannot listen for WebSocket clients on %s %s", listen_address, listen_port));
 @else
@@ -141,7 +186,7 @@ event zeek_init() &priority=1
 		if ( p == 0/unknown )
 			Reporter::error(fmt("Threat Bus: cannot listen for WebSocket clients on %s %s", listen_address, listen_port));
 		else
-			report(fmt("listening for Threat Bus on %s %s", listen_address, p));
+			note("listen", fmt("listening for Threat Bus on %s %s", listen_address, p));
 		}
 @endif
 	}
@@ -155,7 +200,7 @@ event Cluster::websocket_client_added(info: Cluster::EndpointInfo, subscriptions
 		{
 		if ( starts_with(management_topic, subscriptions[i]) )
 			{
-			report(fmt("requesting a snapshot of %s", snapshot_intel));
+			note("snapshot", fmt("requesting a snapshot of %s", snapshot_intel));
 			Cluster::publish(management_topic, Tenzir::subscribe, intel_topic, snapshot_intel);
 			return;
 			}
@@ -173,12 +218,15 @@ event Tenzir::intel(item: Intelligence)
 	local mapped = Intel::Item(
 		$indicator=item$indicator,
 		$indicator_type=intel_type_map[item$intel_type],
-		$meta=Intel::MetaData($source=tb_intel_tag, $desc=item$id, $url=tb_intel_tag));
-	report(fmt("%s intel: %s", item$operation, mapped));
+		$meta=Intel::MetaData($source=intel_source(item$id), $desc=item$id, $url=tb_intel_tag));
+	report(Info($ts=current_time(), $action=item$operation, $intel_id=item$id,
+	            $indicator=item$indicator, $indicator_type=mapped$indicator_type));
 	if ( item$operation == "ADD" )
 		Intel::insert(mapped);
 	else if ( item$operation == "REMOVE" )
-		Intel::remove(mapped, T);
+		# Only this indicator's meta record; the value stays for other
+		# indicators and other sources (the original purged it for all).
+		Intel::remove(mapped, F);
 	}
 
 event Intel::match(s: Intel::Seen, items: set[Intel::Item])
@@ -194,8 +242,10 @@ event Intel::match(s: Intel::Seen, items: set[Intel::Item])
 			Reporter::error("Threat Bus: skipping intel item without ID");
 			next;
 			}
+		# One item per meta record, i.e. one sighting per indicator holding the value.
 		local id = item$meta$desc;
-		report(fmt("sighted intel with ID: %s", id));
+		report(Info($ts=current_time(), $action="match", $intel_id=id,
+		            $indicator=item$indicator, $indicator_type=item$indicator_type));
 		sightings[id] = sightings[id] + 1;
 		local noisy = noisy_intel_threshold != 0 && sightings[id] > noisy_intel_threshold;
 		local context: table[string] of any;
@@ -207,7 +257,7 @@ event Intel::match(s: Intel::Seen, items: set[Intel::Item])
 @endif
 		if ( noisy )
 			{
-			report(fmt("silencing noisy intel ID %s", id));
+			report(Info($ts=current_time(), $action="noisy", $intel_id=id, $msg="more matches than noisy_intel_threshold within a second"));
 			delete sightings[id];
 			}
 		}

@@ -13,13 +13,20 @@
  *   convertible arguments → "failed to create Zeek event";
  * - accepted events on a topic the script subscribed to are recorded in `received`;
  *   every data message goes to the other clients whose subscriptions are a
- *   prefix of its topic, never back to the sender.
+ *   prefix of its topic, never back to the sender;
+ * - a refused subscription list is answered with an error and the connection
+ *   stays open (real Zeek does not close it; the client's ack timeout ends it);
+ * - `<NS>::intel` events go into a model of Zeek's Intel framework the way
+ *   threatbus.zeek puts them there (support/fake-intel.ts), and `seen()`
+ *   publishes one `<NS>::sighting` per Threat Bus indicator holding the value,
+ *   as the script's `Intel::match` handler does.
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, WebSocket } from 'ws';
-import { decodeBrokerData, dataToEvent, encodeEventMessage, isJsonObject, parseLosslessJson } from '../../src';
+import { B, decodeBrokerData, dataToEvent, encodeEventMessage, isJsonObject, parseLosslessJson } from '../../src';
 import type { BrokerData, ZeekEvent } from '../../src';
+import { IntelFramework, applyIntel, sightedIds } from './fake-intel';
 
 /** Zeek types of event parameters, as far as threatbus.zeek needs them. */
 export type ZeekType = 'time' | 'string' | 'interval' | 'count' | 'bool' | 'any' | { record: ZeekType[] } | { table: [ZeekType, ZeekType] };
@@ -53,6 +60,8 @@ export interface FakeZeekOptions {
   /** Never acknowledge a handshake (to test the client's ack timeout). */
   neverAck?: boolean;
   version?: string;
+  /** Module of the script's events (threatbus.zeek: Tenzir). */
+  scriptNamespace?: string;
 }
 
 export interface FakeClient {
@@ -71,6 +80,8 @@ export class FakeZeek {
   /** Called when a client completed the handshake (like `Cluster::websocket_client_added`). */
   onClientAdded?: (client: FakeClient) => void;
   readonly endpoint = randomUUID();
+  /** Zeek's Intel framework, filled by the script's `<NS>::intel` handler. */
+  readonly intel = new IntelFramework();
 
   private constructor(
     private readonly wss: WebSocketServer,
@@ -108,6 +119,21 @@ export class FakeZeek {
   /** Send raw text to every acknowledged client. */
   sendRaw(text: string): void {
     for (const c of this.ackedClients) c.ws.send(text);
+  }
+
+  /**
+   * Zeek sees `indicator` (`Intel::seen`): one sighting per Threat Bus
+   * indicator holding the value, as threatbus.zeek's `Intel::match` handler
+   * sends them. Returns the sighted intel ids.
+   */
+  seen(indicator: string, type: string): string[] {
+    const ns = this.options.scriptNamespace ?? 'Tenzir';
+    const ids = sightedIds(this.intel.seen(indicator, type));
+    const now = BigInt(Date.now()) * 1_000_000n;
+    for (const id of ids) {
+      this.publish('threatbus/sighting', { name: `${ns}::sighting`, args: [B.timestamp(now), B.string(id), B.table([{ key: B.string('noisy'), value: B.boolean(false) }])] });
+    }
+    return ids;
   }
 
   events(name: string): ZeekEvent[] {
@@ -191,8 +217,22 @@ export class FakeZeek {
     if (!params || params.length !== event.args.length || !event.args.every((a, i) => converts(a, params[i]))) {
       return this.error(client.ws, 'deserialization_failed', 'failed to create Zeek event');
     }
-    if ((this.options.scriptSubscriptions ?? ['threatbus/intel']).some((s) => topic.startsWith(s))) this.received.push({ topic, event });
+    if ((this.options.scriptSubscriptions ?? ['threatbus/intel']).some((s) => topic.startsWith(s))) {
+      this.received.push({ topic, event });
+      if (event.name === `${this.options.scriptNamespace ?? 'Tenzir'}::intel`) this.applyIntel(event);
+    }
     this.route(topic, text, client);
+  }
+
+  /** The script's `<NS>::intel` handler; the event was type-checked against its declaration. */
+  private applyIntel(event: ZeekEvent): void {
+    const record = event.args[0];
+    if (record.type !== 'vector') return;
+    const field = (i: number): string => {
+      const f = record.value[i];
+      return f.type === 'string' ? f.value : '';
+    };
+    applyIntel(this.intel, { id: field(1), intel_type: field(2), indicator: field(3), operation: field(4) });
   }
 
   private route(topic: string, text: string, sender?: FakeClient): number {
