@@ -2,17 +2,26 @@
  * The running bus: backbones move messages, the router hands them to local
  * subscribers, the snapshot coordinator runs the snapshot protocol, apps
  * connect the outside world. Start order: backbones, snapshot topics, apps;
- * stop order: apps, then backbones (so nothing publishes into a stopped
- * backbone).
+ * stop order: intakes (`AppPlugin.stopIntake`), drain what is in flight to
+ * the subscribers, apps, then backbones (so nothing publishes into a stopped
+ * backbone, and an intake acknowledges upstream only what was delivered).
  */
 import { TopicRouter } from './router';
 import { SnapshotCoordinator } from './snapshots';
 import { Topic, routingTopic } from './messages';
 import type { Message } from './messages';
+import { DeliveryTracker } from './delivery';
+import type { PublishOptions } from './delivery';
 import type { Logger } from './logging';
 import type { AppBus, AppPlugin, BackbonePlugin, SubscribeOptions, SubscribeResult } from './plugin';
 import type { Subscriber } from './queue';
 import type { BusPlan } from './plan';
+import { ErrorCode, ThreatBusError } from './errors';
+import { BusMetrics } from './metrics/registry';
+import type { MetricMessageType } from './metrics/types';
+
+/** How long shutdown waits for messages in flight to reach their subscribers (below the CLI's 10 s stop limit). */
+const DRAIN_TIMEOUT_MS = 5_000;
 
 const ROUTING_TOPICS = [Topic.INDICATOR, Topic.SIGHTING, Topic.SNAPSHOT_REQUEST, Topic.SNAPSHOT_ENVELOPE];
 
@@ -24,6 +33,7 @@ interface Running<P> {
 export class ThreatBus implements AppBus {
   readonly router: TopicRouter;
   private readonly snapshots: SnapshotCoordinator;
+  private readonly deliveries = new DeliveryTracker();
   private backbones: Running<BackbonePlugin>[] = [];
   private apps: Running<AppPlugin>[] = [];
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -31,6 +41,8 @@ export class ThreatBus implements AppBus {
   constructor(
     private readonly plan: BusPlan,
     readonly logger: Logger,
+    /** Counters, gauges and readiness of this bus and its plugins (served by the metrics endpoint when enabled). */
+    readonly metrics: BusMetrics = new BusMetrics(),
   ) {
     this.router = new TopicRouter((error, message) =>
       logger.error('A subscriber failed to take a message', { topic: routingTopic(message), error }),
@@ -40,6 +52,20 @@ export class ThreatBus implements AppBus {
 
   get isRunning(): boolean {
     return this.state === 'running';
+  }
+
+  /**
+   * The running instance of the plugin configured as `name` (an app, else a
+   * backbone), for tests and embedders that need to reach into one. The
+   * caller names the type it expects; nothing checks it.
+   */
+  plugin<P = AppPlugin | BackbonePlugin>(name: string): P {
+    const found = this.apps.find((a) => a.name === name) ?? this.backbones.find((b) => b.name === name);
+    if (!found) {
+      const running = [...this.apps, ...this.backbones].map((p) => p.name).join(', ') || 'none';
+      throw new ThreatBusError(ErrorCode.NOT_RUNNING, `no plugin '${name}' is running (running: ${running})`);
+    }
+    return found.plugin as P;
   }
 
   async start(): Promise<void> {
@@ -53,19 +79,25 @@ export class ThreatBus implements AppBus {
     log.info('Starting plugins...');
     try {
       for (const b of this.plan.backbones) {
+        this.metrics.health.register(b.name);
         const plugin = b.definition.create({
           config: b.config as never,
           logger: log.child(b.name),
+          metrics: this.metrics.forPlugin(b.name),
           deliver: (m) => this.router.deliver(m),
         });
         this.backbones.push({ name: b.name, plugin });
         await plugin.start();
+        this.metrics.health.started(b.name);
       }
       for (const topic of SnapshotCoordinator.topics) this.router.subscribe(topic, this.snapshots);
       for (const a of this.plan.apps) {
-        const plugin = a.definition.create({ config: a.config as never, logger: log.child(a.name), bus: this });
+        this.metrics.health.register(a.name);
+        const metrics = this.metrics.forPlugin(a.name);
+        const plugin = a.definition.create({ config: a.config as never, logger: log.child(a.name), metrics, bus: this.appView(metrics) });
         this.apps.push({ name: a.name, plugin });
         await plugin.start();
+        this.metrics.health.started(a.name);
       }
     } catch (e) {
       log.error('Start-up failed, stopping what was started', { error: e });
@@ -98,7 +130,22 @@ export class ThreatBus implements AppBus {
   }
 
   private async stopPlugins(): Promise<void> {
-    // Apps first, so that nothing publishes into a stopped backbone.
+    // Intakes first, then let what they published reach the subscribers, so they can acknowledge it upstream.
+    for (const { name, plugin } of this.apps) {
+      if (!plugin.stopIntake) continue;
+      try {
+        await plugin.stopIntake();
+      } catch (e) {
+        this.logger.error(`The app '${name}' failed to stop its intake cleanly`, { error: e });
+      }
+    }
+    if (!(await this.deliveries.idle(DRAIN_TIMEOUT_MS))) {
+      this.logger.warn('Messages still on their way to subscribers at shutdown; their upstream acknowledgement is left for a redelivery', {
+        in_flight: this.deliveries.inFlight,
+        waited_ms: DRAIN_TIMEOUT_MS,
+      });
+    }
+    // Apps before backbones, so that nothing publishes into a stopped backbone.
     for (const { name, plugin } of this.apps.reverse()) await this.stopOne('app', name, plugin);
     await this.snapshots.settle();
     for (const { name, plugin } of this.backbones.reverse()) await this.stopOne('backbone', name, plugin);
@@ -116,11 +163,37 @@ export class ThreatBus implements AppBus {
 
   // ------------------------------------------------------------ AppBus
 
-  publish(message: Message): Promise<void> {
+  /** What one app sees of the bus: the AppBus contract, counting what the app puts on the bus as its `messages_in`. */
+  private appView(metrics: { messageIn(type: MetricMessageType): void }): AppBus {
+    return {
+      publish: (message, options) => {
+        metrics.messageIn(message.type);
+        return this.publish(message, options);
+      },
+      subscribe: (topic, subscriber, options) => this.subscribe(topic, subscriber, options),
+      unsubscribe: (topic, subscriber) => this.unsubscribe(topic, subscriber),
+    };
+  }
+
+  publish(message: Message, options?: PublishOptions): Promise<void> {
     const n = this.backbones.length;
     if (n === 0) return Promise.reject(new Error('no backbone is running'));
-    if (n === 1) return this.backbones[0].plugin.publish(message);
-    return Promise.all(this.backbones.map((b) => b.plugin.publish(message))).then(() => undefined);
+    const listener = options?.onDelivered;
+    if (listener === undefined) {
+      if (n === 1) return this.backbones[0].plugin.publish(message);
+      return Promise.all(this.backbones.map((b) => b.plugin.publish(message))).then(() => undefined);
+    }
+    const token = options?.token ?? 0;
+    const pending = this.deliveries.attach(message, listener, token);
+    const published = n === 1 ? this.backbones[0].plugin.publish(message) : Promise.all(this.backbones.map((b) => b.plugin.publish(message)));
+    // The publish's own hold is released once every backbone accepted the message; never when one refused it.
+    return published.then(
+      () => (pending ? pending.release() : listener.delivered(token)),
+      (e: unknown) => {
+        pending?.abandon();
+        throw e;
+      },
+    );
   }
 
   subscribe(topic: string, subscriber: Subscriber, options: SubscribeOptions = {}): SubscribeResult {

@@ -1,6 +1,7 @@
 /**
  * Public API of the Threat Bus core. Plugins and apps import from here only.
  */
+export * from './errors';
 export * from './stix';
 export * from './messages';
 export { encodeMessage, decodeMessage, toMessage, parseJson, MessageDecodeError } from './codec';
@@ -11,6 +12,8 @@ export type { MessageMemo } from './message-memo';
 export { MessageQueue, DEFAULT_QUEUE_CAPACITY, warnOnOverflow } from './queue';
 export type { Subscriber, MessageQueueOptions } from './queue';
 export { TopicRouter } from './router';
+export { markDelivered } from './delivery';
+export type { DeliveryListener, PublishOptions } from './delivery';
 export * from './plugin';
 export { createLogger, silentLogger, normalizeLogLevel, DEFAULT_LOGGING, LOG_LEVEL_NAMES } from './logging';
 export type { Logger, LogMeta, LoggingConfig, LogLevelName, LoggerHandle } from './logging';
@@ -22,4 +25,6 @@ export { discoverPlugins, loadPlugin, suggestedPackage, PACKAGE_PREFIX } from '.
 export type { InstalledPlugin } from './discovery';
 export { inmemBackbone } from './backbones/inmem';
 export { startThreatBus } from './start';
+export { BusMetrics, detachedPluginMetrics, startMetricsServer, MetricsListenError } from './metrics';
+export type { PluginMetrics, PluginCounter, PluginGauge, PluginHistogram, MetricMessageType, MetricsServer, MetricsServerConfig } from './metrics';
 export type { StartOptions, StartedBus } from './start';

@@ -13,11 +13,14 @@ import type { InstalledPlugin } from './discovery';
 import { inmemBackbone } from './backbones/inmem';
 import { normalizeLogLevel } from './logging';
 import type { LoggingConfig } from './logging';
+import type { MetricsServerConfig } from './metrics/server';
 import type { AppPluginDefinition, BackbonePluginDefinition, PluginDefinition, PluginKind } from './plugin';
 import { isJsonObject } from './json-object';
+import { ErrorCode, isThreatBusError } from './errors';
 
 export interface ThreatBusConfig {
   logging: LoggingConfig;
+  metrics: MetricsServerConfig;
   plugins: { backbones: Record<string, unknown>; apps: Record<string, unknown> };
 }
 
@@ -98,7 +101,7 @@ export function planBus(raw: RawConfig, options: PlanOptions = {}): BusPlan {
           definition = loadPlugin(inst);
           origin = `${inst.packageName}@${inst.version}`;
         } catch (e) {
-          problems.push({ path: path.join('.'), message: (e as Error).message });
+          problems.push({ path: path.join('.'), message: (e as Error).message, code: isThreatBusError(e) ? e.code : ErrorCode.PLUGIN_LOAD_FAILED });
           continue;
         }
       }
@@ -106,6 +109,7 @@ export function planBus(raw: RawConfig, options: PlanOptions = {}): BusPlan {
         problems.push({
           path: path.join('.'),
           message: `no ${kind} plugin named '${name}' is installed; install it with: npm install ${suggestedPackage(kind, name)}`,
+          code: ErrorCode.PLUGIN_MISSING,
         });
         continue;
       }

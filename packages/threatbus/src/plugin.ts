@@ -17,8 +17,10 @@
  * unsubscribe), a logger carrying their name, and their config.
  */
 import type { Logger } from './logging';
+import type { PluginMetrics } from './metrics/types';
 import type { Message, SnapshotRequest } from './messages';
 import type { Subscriber } from './queue';
+import type { PublishOptions } from './delivery';
 import type { Indicator, Sighting } from './stix/types';
 
 /** A JSON schema object (draft-07, as ajv takes it). */
@@ -54,6 +56,8 @@ export interface PluginContext<C> {
   /** The plugin's config section, validated, with defaults. */
   config: C;
   logger: Logger;
+  /** Metrics labelled with this plugin's config key, and peer status for `/readyz` (docs/observability.md). */
+  metrics: PluginMetrics;
 }
 
 // ---------------------------------------------------------------- apps
@@ -74,8 +78,13 @@ export interface AppBus {
    * Put a message on the bus. Resolves once the backbone has accepted it
    * (in-memory: handed to local subscribers; RabbitMQ: confirmed by the
    * broker). Rejects when the backbone cannot take it.
+   *
+   * `options.onDelivered` hears `delivered(options.token)` once every local
+   * subscriber has taken the message (in-memory backbone), or once the
+   * broker confirmed it (RabbitMQ: the durability point); never when the
+   * publish rejects. See delivery.ts and docs/reliability.md.
    */
-  publish(message: Message): Promise<void>;
+  publish(message: Message, options?: PublishOptions): Promise<void>;
   /** Deliver messages whose routing topic starts with `topic` to `subscriber`. */
   subscribe(topic: string, subscriber: Subscriber, options?: SubscribeOptions): SubscribeResult;
   /** Remove exactly the registration made by `subscribe(topic, subscriber)`. */
@@ -99,6 +108,15 @@ export interface AppPlugin {
   start(): Promise<void>;
   /** Stop workers and release sockets. Must not throw for a plugin that never started. */
   stop(): Promise<void>;
+  /**
+   * Optional, for apps that take messages from outside and acknowledge them
+   * upstream (the MISP Kafka intake): stop taking new ones, keep what is
+   * needed to acknowledge the rest. At shutdown the bus calls it on every
+   * app first, then waits until the messages in flight have reached their
+   * subscribers (at most 5 s), then calls `stop()` on every app (where the
+   * intake makes its final acknowledgement), then stops the backbones.
+   */
+  stopIntake?(): Promise<void>;
   /** Optional: answer a snapshot request with historic data. Errors are logged by the core, never fatal. */
   snapshot?(request: SnapshotRequest, reply: SnapshotReply): Promise<void>;
 }

@@ -10,6 +10,8 @@ import type { Logger, LoggingConfig } from './logging';
 import { planBus } from './plan';
 import type { PlanOptions } from './plan';
 import { ThreatBus } from './bus';
+import { BusMetrics, startMetricsServer } from './metrics';
+import type { MetricsServer } from './metrics';
 
 export interface StartOptions extends PlanOptions {
   /** Config file path (-c); default ./config.yaml or ./config.yml. Ignored when `config` is given. */
@@ -27,6 +29,8 @@ export interface StartOptions extends PlanOptions {
 export interface StartedBus {
   bus: ThreatBus;
   logger: Logger;
+  /** The metrics endpoint, when `metrics.enabled`. */
+  metricsServer?: MetricsServer;
   /** Stop the bus and flush the logs. */
   close(): Promise<void>;
 }
@@ -44,18 +48,28 @@ export async function startThreatBus(options: StartOptions): Promise<StartedBus>
   const plan = planBus(rawConfigFrom(options), options);
   if (options.logLevel) plan.config.logging.console_verbosity = options.logLevel;
   const handle = options.logger ? { logger: options.logger, close: async () => {} } : createLogger(plan.config.logging);
-  const bus = new ThreatBus(plan, handle.logger);
+  const metrics = new BusMetrics();
+  const bus = new ThreatBus(plan, handle.logger, metrics);
+  let metricsServer: MetricsServer | undefined;
   try {
+    // Before the plugins start, so an orchestrator sees /readyz answer 503 while they connect.
+    if (plan.config.metrics?.enabled) {
+      metricsServer = await startMetricsServer(metrics, plan.config.metrics);
+      handle.logger.info('Metrics endpoint listening', { url: `http://${metricsServer.address.host}:${metricsServer.address.port}/metrics` });
+    }
     await bus.start();
   } catch (e) {
+    await metricsServer?.close();
     await handle.close();
     throw e;
   }
   return {
     bus,
     logger: handle.logger,
+    metricsServer,
     close: async () => {
       await bus.stop();
+      await metricsServer?.close();
       await handle.close();
     },
   };

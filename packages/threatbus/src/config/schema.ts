@@ -28,6 +28,17 @@ export const coreConfigSchema: JsonSchema = {
   required: ['plugins'],
   properties: {
     logging: loggingConfigSchema('threatbus.log'),
+    // The operator's HTTP endpoint: /metrics, /healthz, /readyz (docs/observability.md). Off unless asked for.
+    metrics: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: false },
+        host: { type: 'string', minLength: 1, default: '127.0.0.1' },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 9464 },
+      },
+    },
     plugins: {
       type: 'object',
       additionalProperties: false,
@@ -41,4 +52,4 @@ export const coreConfigSchema: JsonSchema = {
 };
 
 /** Top-level keys the environment may override (THREATBUS_<KEY>__...). */
-export const TOP_LEVEL_KEYS = ['logging', 'plugins'];
+export const TOP_LEVEL_KEYS = ['logging', 'metrics', 'plugins'];

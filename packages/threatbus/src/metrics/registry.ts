@@ -1,0 +1,123 @@
+/**
+ * The bus's metrics registry (docs/observability.md has the table of every
+ * metric). One prom-client Registry per bus: embedding several buses in one
+ * process (tests, benchmarks) keeps their numbers apart. Every plugin gets a
+ * PluginMetrics view whose series carry `plugin="<config key>"`; the hot-path
+ * counters are bound to their label values once, so counting a message is one
+ * property update, not a label lookup.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { HealthTracker } from './health';
+import type { MetricMessageType, PluginCounter, PluginGauge, PluginHistogram, PluginMetrics } from './types';
+
+const MESSAGE_TYPES: MetricMessageType[] = ['indicator', 'sighting', 'snapshotrequest', 'snapshotenvelope'];
+const NAME = /^threatbus_[a-z0-9_]+$/;
+
+export interface BusMetricsOptions {
+  /** Collect prom-client's default process metrics (memory, event loop lag, GC). Default true. */
+  processMetrics?: boolean;
+}
+
+type Bound = { inc(value?: number): void };
+
+export class BusMetrics {
+  readonly registry = new Registry();
+  readonly health = new HealthTracker();
+  private readonly messagesIn: Counter<'plugin' | 'type'>;
+  private readonly messagesOut: Counter<'plugin' | 'type'>;
+  private readonly droppedTotal: Counter<'plugin' | 'reason'>;
+  private readonly subscribersGauge: Gauge<'plugin'>;
+  private readonly queueDepthGauge: Gauge<'plugin'>;
+  private readonly peerUp: Gauge<'plugin' | 'peer'>;
+  private readonly snapshotSeconds: Histogram<'plugin'>;
+  private readonly views = new Map<string, PluginMetrics>();
+
+  constructor(options: BusMetricsOptions = {}) {
+    const registers = [this.registry];
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    this.messagesIn = new Counter({ name: 'threatbus_messages_in_total', help: 'Messages a plugin put on the bus', labelNames: ['plugin', 'type'], registers });
+    this.messagesOut = new Counter({ name: 'threatbus_messages_out_total', help: 'Messages a plugin took from the bus and delivered to its peer', labelNames: ['plugin', 'type'], registers });
+    this.droppedTotal = new Counter({ name: 'threatbus_messages_dropped_total', help: 'Messages a plugin received and did not pass on, by reason', labelNames: ['plugin', 'reason'], registers });
+    this.subscribersGauge = new Gauge({ name: 'threatbus_subscribers', help: 'Current subscribers of a plugin', labelNames: ['plugin'], registers });
+    this.queueDepthGauge = new Gauge({ name: 'threatbus_queue_depth', help: 'Messages waiting in a plugin\'s queues', labelNames: ['plugin'], registers });
+    this.peerUp = new Gauge({ name: 'threatbus_peer_up', help: '1 while a plugin\'s connection to a peer is up, else 0', labelNames: ['plugin', 'peer'], registers });
+    this.snapshotSeconds = new Histogram({
+      name: 'threatbus_snapshot_duration_seconds',
+      help: 'Time a plugin took to answer one snapshot request',
+      labelNames: ['plugin'],
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers,
+    });
+  }
+
+  /** The view handed to the plugin whose config key is `plugin`. */
+  forPlugin(plugin: string): PluginMetrics {
+    let view = this.views.get(plugin);
+    if (!view) {
+      view = this.createView(plugin);
+      this.views.set(plugin, view);
+    }
+    return view;
+  }
+
+  /** Prometheus text exposition of everything registered. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  private createView(plugin: string): PluginMetrics {
+    // Every series exists from the start (at 0), so rate() and in = out + dropped work before the first message.
+    const bind = (c: Counter<'plugin' | 'type'>): Record<MetricMessageType, Bound> =>
+      Object.fromEntries(
+        MESSAGE_TYPES.map((t) => {
+          const child = c.labels(plugin, t);
+          child.inc(0);
+          return [t, child];
+        }),
+      ) as Record<MetricMessageType, Bound>;
+    const inBy = bind(this.messagesIn);
+    const outBy = bind(this.messagesOut);
+    const registry = this.registry;
+    const health = this.health;
+    const peerUp = this.peerUp;
+    const dropped = this.droppedTotal;
+    const subscribers = this.subscribersGauge.labels(plugin);
+    const depth = this.queueDepthGauge.labels(plugin);
+    const snapshots = this.snapshotSeconds.labels(plugin);
+    return {
+      messageIn: (type, count = 1) => inBy[type].inc(count),
+      messageOut: (type, count = 1) => outBy[type].inc(count),
+      dropped: (reason, count = 1) => dropped.inc({ plugin, reason }, count),
+      subscribers: (count) => subscribers.set(count),
+      queueDepth: (count) => depth.set(count),
+      peer: (peer, up, detail) => {
+        peerUp.set({ plugin, peer }, up ? 1 : 0);
+        health.peer(plugin, peer, up, detail);
+      },
+      snapshotDuration: (seconds) => snapshots.observe(seconds),
+      counter: (name, help, labelNames = []) => {
+        const c = ownMetric(registry, name, () => new Counter({ name, help, labelNames: ['plugin', ...labelNames], registers: [registry] }));
+        return { inc: (labels = {}, value = 1) => c.inc({ ...labels, plugin }, value) } satisfies PluginCounter;
+      },
+      gauge: (name, help, labelNames = []) => {
+        const g = ownMetric(registry, name, () => new Gauge({ name, help, labelNames: ['plugin', ...labelNames], registers: [registry] }));
+        return { set: (value, labels = {}) => g.set({ ...labels, plugin }, value) } satisfies PluginGauge;
+      },
+      histogram: (name, help, labelNames = [], buckets) => {
+        const h = ownMetric(registry, name, () => new Histogram({ name, help, labelNames: ['plugin', ...labelNames], buckets, registers: [registry] }));
+        return { observe: (value, labels = {}) => h.observe({ ...labels, plugin }, value) } satisfies PluginHistogram;
+      },
+    };
+  }
+}
+
+/** A plugin-defined metric: created once per registry, shared when two plugins (or two starts) ask for the same name. */
+function ownMetric<M>(registry: Registry, name: string, create: () => M): M {
+  if (!NAME.test(name)) throw new RangeError(`metric name '${name}' must match ${NAME} (prefix threatbus_)`);
+  return (registry.getSingleMetric(name) as M | undefined) ?? create();
+}
+
+/** Metrics for a plugin run outside a bus (unit tests of a plugin, tools): counted, never served. */
+export function detachedPluginMetrics(plugin = 'detached'): PluginMetrics {
+  return new BusMetrics({ processMetrics: false }).forPlugin(plugin);
+}
