@@ -229,7 +229,9 @@ export class ZeekConnection {
   private onError(code: string, context: string): void {
     const { url } = this.options;
     if (this.state === 'handshake') {
-      // invalid_uri, invalid_application_name, a refused subscription list: Zeek closes next.
+      // invalid_uri and invalid_application_name: Zeek closes next. A refused subscription list:
+      // real Zeek (8.2.2) keeps the connection open and sends nothing more, so the ack timeout
+      // ends it and the reconnect follows.
       this.once.log('warn', `refused:${code}`, `Zeek at ${url} refused the connection: ${code}: ${context}`);
       return;
     }

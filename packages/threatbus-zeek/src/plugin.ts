@@ -72,6 +72,10 @@ export class ZeekApp implements AppPlugin {
       );
       this.peers.push(peer);
     }
+    const unverified = c.endpoints.filter((e) => e.verify === false).map(endpointUrl);
+    if (unverified.length > 0) {
+      this.logger.warn(`TLS certificate verification is off (verify: false) for Zeek at ${unverified.join(', ')}: anyone on the path can impersonate that Zeek; set ca: to Zeek's CA instead`);
+    }
     this.running = true;
     for (const p of this.peers) p.connection.start();
     this.logger.info(`Zeek plugin started, connecting to ${this.peers.map((p) => p.url).join(', ')}`, {

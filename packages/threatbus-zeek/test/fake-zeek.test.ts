@@ -75,6 +75,10 @@ describe('fake Zeek server', () => {
     await waitFor('errors', () => bad.frames.length === 1 && mixed.frames.length === 1);
     expect(JSON.parse(bad.frames[0])).toEqual({ type: 'error', code: 'deserialization_failed', context: 'subscriptions not an array' });
     expect(JSON.parse(mixed.frames[0]).context).toBe('individual subscription not a string');
+    // Like real Zeek: the refused client stays connected (no close frame follows the error).
+    good.ws.send('["threatbus/x"]');
+    await waitFor('a frame after the errors', () => z.ackedClients.length === 1 && bad.ws.readyState === WebSocket.OPEN);
+    expect([bad.closeCode, mixed.closeCode]).toEqual([undefined, undefined]);
   });
 
   test('silentBadHandshake: like Broker, nothing at all', async () => {

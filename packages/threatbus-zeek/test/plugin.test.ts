@@ -36,7 +36,11 @@ describe('threatbus-zeek against a Zeek-like WebSocket server', () => {
     const [client] = z.ackedClients;
     expect(client.subscriptions).toEqual(['threatbus/sighting', 'threatbus/manage']);
     expect(client.applicationName).toBe('threatbus');
-    expect(h.logs.filter((l) => l.level === 'info').map((l) => l.message)).toContain(`Connected to Zeek at ${z.url}`);
+    // Once at start: what it connects to, then what it is connected to.
+    const infos = h.logs.filter((l) => l.level === 'info').map((l) => l.message);
+    expect(infos.filter((m) => m.startsWith('Zeek plugin started, connecting to'))).toEqual([`Zeek plugin started, connecting to ${z.url}`]);
+    expect(infos.filter((m) => m.startsWith('Connected to Zeek at'))).toEqual([`Connected to Zeek at ${z.url}`]);
+    expect(h.logs.filter((l) => l.level === 'warn')).toEqual([]);
 
     const good = domain('evil.com');
     await h.probe.publish(createIndicator({ pattern: "[ipv4-addr:value = '1.1.1.1'] AND [ipv4-addr:value = '2.2.2.2']", pattern_type: 'stix' }));
@@ -187,6 +191,38 @@ describe('threatbus-zeek against a Zeek-like WebSocket server', () => {
     expect(warnings(h.logs, 'refused the connection: invalid_uri: unexpected URI /v1/messages/wrong')).toHaveLength(1);
     await waitFor('a second silent attempt', () => silent.clients.size > 0);
     expect(h.app().connections.every((c) => !c.isReady)).toBe(true);
+  });
+});
+
+describe('start-up warnings and refused handshakes', () => {
+  test('verify: false is one warning at start naming the endpoints', async () => {
+    const z = await FakeZeek.start();
+    const h = await startBus({ endpoints: [{ url: z.url, verify: false }, { url: z.url.replace('/v1', '//v1') }, { host: '127.0.0.1', port: z.port, verify: false, tls: true }] });
+    try {
+      const w = h.logs.filter((l) => l.level === 'warn' && l.message.includes('verification is off'));
+      expect(w.map((l) => l.message)).toEqual([
+        `TLS certificate verification is off (verify: false) for Zeek at ${z.url}, wss://127.0.0.1:${z.port}/v1/messages/json: anyone on the path can impersonate that Zeek; set ca: to Zeek's CA instead`,
+      ]);
+    } finally {
+      await h.close();
+      await z.close();
+    }
+  });
+
+  test('a refused subscription list: Zeek keeps the connection open, the ack timeout ends it and the plugin retries', async () => {
+    const z = await FakeZeek.start({ refuseSubscriptions: 'invalid topic' });
+    const h = await startBus({ ack_timeout: 0.2, endpoints: [{ url: z.url }] });
+    try {
+      // The fake never closes a refused client: every close here is the plugin's, after its ack timeout.
+      await waitFor('two refused attempts, the first closed by the plugin', () => z.errorsSent.length >= 2 && z.connections.closed >= 1);
+      expect(z.connections.accepted).toBeGreaterThanOrEqual(2);
+      expect(warnings(h.logs, 'refused the connection: deserialization_failed: invalid topic')).toHaveLength(1);
+      expect(warnings(h.logs, 'did not acknowledge the subscription within 0.2s')).toHaveLength(1);
+      expect(h.app().connections[0].isReady).toBe(false);
+    } finally {
+      await h.close();
+      await z.close();
+    }
   });
 });
 

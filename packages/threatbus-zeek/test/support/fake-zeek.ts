@@ -59,6 +59,8 @@ export interface FakeZeekOptions {
   silentBadHandshake?: boolean;
   /** Never acknowledge a handshake (to test the client's ack timeout). */
   neverAck?: boolean;
+  /** Refuse every subscription list with this `deserialization_failed` context; like Zeek, keep the connection open. */
+  refuseSubscriptions?: string;
   version?: string;
   /** Module of the script's events (threatbus.zeek: Tenzir). */
   scriptNamespace?: string;
@@ -77,6 +79,8 @@ export class FakeZeek {
   readonly received: { topic: string; event: ZeekEvent }[] = [];
   readonly errorsSent: string[] = [];
   readonly clients = new Set<FakeClient>();
+  /** WebSocket connections accepted, and closed (by either side) while the server runs. */
+  readonly connections = { accepted: 0, closed: 0 };
   /** Called when a client completed the handshake (like `Cluster::websocket_client_added`). */
   onClientAdded?: (client: FakeClient) => void;
   readonly endpoint = randomUUID();
@@ -164,7 +168,11 @@ export class FakeZeek {
     }
     const client: FakeClient = { ws, subscriptions: [], applicationName: name, acked: false };
     this.clients.add(client);
-    ws.on('close', () => this.clients.delete(client));
+    this.connections.accepted++;
+    ws.on('close', () => {
+      this.connections.closed++;
+      this.clients.delete(client);
+    });
     ws.on('error', () => this.clients.delete(client));
     let first = true;
     ws.on('message', (raw) => {
@@ -186,8 +194,9 @@ export class FakeZeek {
       subs = undefined;
     }
     const problem = !Array.isArray(subs) ? 'subscriptions not an array' : subs.some((s) => typeof s !== 'string') ? 'individual subscription not a string' : undefined;
-    if (problem) {
-      if (!this.options.silentBadHandshake) this.error(client.ws, 'deserialization_failed', problem);
+    if (problem || this.options.refuseSubscriptions) {
+      // No close: real Zeek leaves a refused client connected.
+      if (!this.options.silentBadHandshake) this.error(client.ws, 'deserialization_failed', problem ?? this.options.refuseSubscriptions ?? '');
       return;
     }
     if (this.options.neverAck) return;
