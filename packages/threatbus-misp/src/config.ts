@@ -13,6 +13,7 @@ import { ConfigError } from 'threatbus';
 import type { PluginConfigProblem } from 'threatbus';
 import type { JsonSchema } from 'threatbus';
 import type { MispFilter } from './mapping/filter';
+import { optionalProblem } from './intake/optional';
 
 export interface ApiConfig {
   /** MISP base URL incl. scheme. */
@@ -148,9 +149,24 @@ export function readCaBundle(path: string): Buffer {
   }
 }
 
-/** The plugin's `validate` hook: every cross-key and file problem at once. */
+/**
+ * The configured intake's library must load (node-rdkafka is an optional peer
+ * dependency, so a Kafka config may meet an install without it): reported by
+ * `--check`, and at start before any plugin runs, once, naming the package.
+ */
+export function intakeLibraryProblems(config: MispConfig): PluginConfigProblem[] {
+  const problem = config.kafka
+    ? optionalProblem('node-rdkafka', `${CONFIG_PATH}.kafka`, 'Apache Kafka')
+    : config.zmq
+      ? optionalProblem('zeromq', `${CONFIG_PATH}.zmq`, 'ZeroMQ')
+      : undefined;
+  return problem ? [{ path: config.kafka ? 'kafka' : 'zmq', message: problem }] : [];
+}
+
+/** The plugin's `validate` hook: every cross-key, file and library problem at once. */
 export function configProblems(config: MispConfig): PluginConfigProblem[] {
-  return [...intakeProblems(config), ...apiProblems(config)];
+  const intake = intakeProblems(config);
+  return [...intake, ...(intake.length ? [] : intakeLibraryProblems(config)), ...apiProblems(config)];
 }
 
 /** Throws a ConfigError naming both keys when `intakeProblems` finds one (for code that builds a MispApp directly). */

@@ -17,7 +17,7 @@ const plugin = defineAppPlugin<MispConfig>({
 
 export default plugin;
 export { plugin, MispApp };
-export { configSchema, checkIntake, intakeProblems, apiProblems, configProblems } from './config';
+export { configSchema, checkIntake, intakeProblems, intakeLibraryProblems, apiProblems, configProblems } from './config';
 export type { MispConfig, ApiConfig, ZmqConfig, KafkaConfig } from './config';
 export { mapAttribute, buildPattern, checkAttribute, ACTIONS } from './mapping/attribute';
 export type { MispAttribute, MispAction } from './mapping/attribute';
@@ -38,4 +38,5 @@ export { AttributeHandler } from './intake/handler';
 export type { IntakeCounters } from './intake/handler';
 export { ZmqReceiver, splitFrame, ZMQ_TOPIC, loadZeromq } from './intake/zmq';
 export { KafkaReceiver, loadRdKafka } from './intake/kafka';
-export { MissingDependencyError } from './intake/optional';
+export { MissingDependencyError, setPackageLoader } from './intake/optional';
+export type { PackageLoader } from './intake/optional';

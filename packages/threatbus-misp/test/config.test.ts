@@ -1,7 +1,7 @@
 /** Config validation (spec/misp.md §2, spec/vectors/config-validation.json) and missing optional packages. */
 import { ConfigError, planBus, startThreatBus, silentLogger } from 'threatbus';
 import { loadVectors } from '../../../tools/vectors';
-import mispPlugin, { loadRdKafka, loadZeromq, MissingDependencyError } from '../src';
+import mispPlugin, { loadRdKafka, loadZeromq, MissingDependencyError, setPackageLoader } from '../src';
 
 const plan = (misp: unknown) => planBus({ data: { plugins: { apps: { misp } } }, envOrigins: new Map() }, { plugins: [mispPlugin], searchRoots: false });
 
@@ -88,5 +88,33 @@ describe('optional packages', () => {
   });
   test('missing zeromq names the package to install', () => {
     expect(() => loadZeromq(fail)).toThrow(/plugins\.apps\.misp\.zmq.*npm install zeromq/);
+  });
+
+  describe('node-rdkafka not installed (it is an optional peer dependency)', () => {
+    const kafka = { topics: ['misp_attribute'], config: { 'bootstrap.servers': '127.0.0.1:9', 'group.id': 'g' } };
+    beforeEach(() => {
+      setPackageLoader((pkg) => {
+        if (pkg === 'node-rdkafka') throw new Error("Cannot find module 'node-rdkafka'\nRequire stack: ...");
+        return require(pkg);
+      });
+    });
+    afterEach(() => setPackageLoader());
+
+    test('--check (the validate hook) reports it under the kafka key, naming the package and the install command', () => {
+      expect(problems({ kafka })).toEqual([
+        "plugins.apps.misp.kafka: MISP attribute export is configured via Apache Kafka (setting plugins.apps.misp.kafka), but the package 'node-rdkafka' " +
+          "cannot be loaded (Cannot find module 'node-rdkafka'). Install it with: npm install node-rdkafka",
+      ]);
+    });
+
+    test('a ZeroMQ intake does not need it', () => {
+      expect(problems({ zmq: { host: '127.0.0.1', port: 50000 } })).toEqual([]);
+    });
+
+    test('the start fails before any plugin runs, with the same single problem', async () => {
+      const started = startThreatBus({ config: { plugins: { apps: { misp: { kafka } } } }, plugins: [mispPlugin], searchRoots: false, logger: silentLogger() });
+      await expect(started).rejects.toBeInstanceOf(ConfigError);
+      await expect(started).rejects.toMatchObject({ problems: [{ message: expect.stringMatching(/npm install node-rdkafka$/) }] });
+    });
   });
 });
