@@ -11,15 +11,16 @@ import { StixValidationError } from './stix/errors';
 import { MessageType } from './messages';
 import { createMessageMemo } from './message-memo';
 import type { Message, SnapshotEnvelope, SnapshotRequest } from './messages';
+import { ErrorCode, ThreatBusError } from './errors';
 
 /** A message off the wire could not be decoded. `path` points at the offending property (`body.created`). */
-export class MessageDecodeError extends Error {
+export class MessageDecodeError extends ThreatBusError {
   override readonly name = 'MessageDecodeError';
   constructor(
     readonly path: string,
     readonly problem: string,
   ) {
-    super(path ? `${path}: ${problem}` : problem);
+    super(ErrorCode.MESSAGE_INVALID, path ? `${path}: ${problem}` : problem);
   }
 }
 

@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PluginDefinition, PluginKind, PluginManifest } from './plugin';
+import { ErrorCode, ThreatBusError } from './errors';
 
 export interface InstalledPlugin extends PluginManifest {
   /** npm package name. */
@@ -93,11 +94,12 @@ export function loadPlugin(installed: InstalledPlugin): PluginDefinition {
   try {
     mod = req(installed.dir) as Record<string, unknown>;
   } catch (e) {
-    throw new Error(`plugin package ${installed.packageName} (${installed.dir}) failed to load: ${(e as Error).message}`);
+    throw new ThreatBusError(ErrorCode.PLUGIN_LOAD_FAILED, `plugin package ${installed.packageName} (${installed.dir}) failed to load: ${(e as Error).message}`, { cause: e });
   }
   const def = (mod.default ?? mod.plugin) as Partial<PluginDefinition> | undefined;
   if (!def || typeof def.create !== 'function' || def.kind !== installed.kind || def.name !== installed.name) {
-    throw new Error(
+    throw new ThreatBusError(
+      ErrorCode.PLUGIN_INVALID,
       `plugin package ${installed.packageName} must export (as 'default' or 'plugin') a ${installed.kind} plugin definition named '${installed.name}'`,
     );
   }

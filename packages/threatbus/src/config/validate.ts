@@ -9,6 +9,7 @@ import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { describe } from '../stix/parse';
 import type { JsonSchema } from '../plugin';
+import { ErrorCode, ThreatBusError } from '../errors';
 
 export interface ConfigProblem {
   /** Dotted key path, e.g. `plugins.apps.zmq.manage`. */
@@ -16,12 +17,15 @@ export interface ConfigProblem {
   message: string;
   /** Where the value came from: the file name or `env THREATBUS_...`. */
   source?: string;
+  /** What kind of problem, when more specific than TB_CONFIG_INVALID (e.g. TB_PLUGIN_MISSING). */
+  code?: ErrorCode;
 }
 
-export class ConfigError extends Error {
+/** Every problem of a config at once; `code` is always TB_CONFIG_INVALID, each problem may carry a more specific one. */
+export class ConfigError extends ThreatBusError {
   override readonly name = 'ConfigError';
   constructor(readonly problems: ConfigProblem[]) {
-    super(problems.map(formatProblem).join('\n'));
+    super(ErrorCode.CONFIG_INVALID, problems.map(formatProblem).join('\n'));
   }
 }
 

@@ -7,13 +7,14 @@
  * throws right away with a precise message; the set of accepted patterns is
  * the same, because such tokens always make the ANTLR parse fail.
  */
+import { ErrorCode, ThreatBusError } from '../../errors';
 
 /** Syntax error in a STIX pattern; `position` is the 0-based offset of the offending character. */
-export class PatternSyntaxError extends Error {
+export class PatternSyntaxError extends ThreatBusError {
   readonly position: number;
 
   constructor(message: string, position: number) {
-    super(message);
+    super(ErrorCode.PATTERN_SYNTAX, message);
     this.name = 'PatternSyntaxError';
     this.position = position;
   }
