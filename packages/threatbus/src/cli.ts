@@ -2,7 +2,9 @@
 /**
  * `threatbus -c config.yaml`: start the bus; `--check` validates and prints
  * the plan; `--print-config` prints the effective config with secrets masked.
- * Exit codes: 0 ok, 1 config or start-up error, 2 usage error.
+ * Exit codes: 0 ok (also after a graceful stop on SIGINT/SIGTERM or when the
+ * parent process exited), 1 config or start-up error or an uncaught exception,
+ * 2 usage error, 130 a second signal during shutdown.
  */
 import yargs from 'yargs';
 import { stringify as toYaml } from 'yaml';
@@ -12,6 +14,8 @@ import { normalizeLogLevel } from './logging';
 import { planBus } from './plan';
 import type { BusPlan } from './plan';
 import { rawConfigFrom, startThreatBus } from './start';
+import { describeFailure, looksLikeBug } from './failure';
+import { errorText, installLastResortHandlers, keepAliveWatchingParent } from './lifecycle';
 import type { StartedBus } from './start';
 
 // require(), not import: package.json lies outside the TypeScript rootDir.
@@ -52,13 +56,18 @@ function describePlan(plan: BusPlan): string {
   return lines.join('\n') + '\n';
 }
 
-function fail(e: unknown): never {
-  if (e instanceof ConfigError) {
-    process.stderr.write(`Invalid config:\n${e.problems.length > 1 ? e.message.split('\n').map((l) => '  ' + l).join('\n') : '  ' + e.message}\n`);
-  } else {
-    process.stderr.write(`threatbus: ${(e as Error)?.stack ?? String(e)}\n`);
-  }
+/** Print one line for an expected failure (a stack trace for a bug, or with --log-level debug) and exit 1. */
+function fail(e: unknown, debug = false): never {
+  const bug = looksLikeBug(e);
+  const stack = (bug || debug) && e instanceof Error && e.stack ? `\n${e.stack}` : '';
+  const prefix = e instanceof ConfigError ? '' : bug ? 'threatbus: unexpected error (a bug, please report it): ' : 'threatbus: cannot start: ';
+  process.stderr.write(`${prefix}${describeFailure(e)}${stack}\n`);
   process.exit(1);
+}
+
+/** Exit once everything written to stderr and stdout has reached them (they are asynchronous when they are pipes on some systems). */
+function exitAfterFlush(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
 
 export async function main(argv = process.argv.slice(2)): Promise<void> {
@@ -71,32 +80,33 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       process.exit(2);
     }
   }
+  const debug = logLevel === 'DEBUG';
   if (args.check || args['print-config']) {
     try {
       const plan = planBus(rawConfigFrom({ configPath: args.config }));
       if (args['print-config']) process.stdout.write(toYaml(maskSecrets(plan.config, plan.secrets)));
       else process.stdout.write(describePlan(plan));
-      process.exit(0);
     } catch (e) {
-      fail(e);
+      fail(e, debug);
     }
+    exitAfterFlush(0);
+    return;
   }
 
   // Handlers go in before start-up, so a signal during start-up is not the default "die at once".
   let started: StartedBus | undefined;
-  let stopRequested: string | undefined;
+  let stopRequested: { reason: string; code: number } | undefined;
+  let stopping = false;
   let signals = 0;
-  const shutdown = (signal: string) => {
-    signals++;
-    if (signals > 1) {
-      process.stderr.write(`threatbus: second ${signal}, exiting immediately\n`);
-      process.exit(130);
-    }
+  const shutdown = (reason: string, exitCode = 0) => {
+    if (stopping) return;
     if (!started) {
-      stopRequested = signal; // acted on once start-up finished
+      stopRequested ??= { reason, code: exitCode }; // acted on once start-up finished
       return;
     }
-    started.logger.info(`Received ${signal}, shutting down`);
+    stopping = true;
+    stopWatching();
+    started.logger.info(`${reason}, shutting down`);
     // A plugin that hangs in stop() must not keep the process alive forever.
     const force = setTimeout(() => {
       process.stderr.write('threatbus: plugins did not stop within 10 s, exiting\n');
@@ -104,30 +114,52 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     }, 10_000);
     force.unref();
     started.close().then(
-      // stderr is asynchronous when it is a pipe: exit once what was logged has been written.
-      () => process.stderr.write('', () => process.exit(0)),
+      () => exitAfterFlush(exitCode),
       (e) => {
-        process.stderr.write(`threatbus: error during shutdown: ${(e as Error).message}\n`);
-        process.exit(1);
+        process.stderr.write(`threatbus: error during shutdown: ${describeFailure(e)}\n`);
+        exitAfterFlush(1);
       },
     );
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  const onSignal = (signal: string) => {
+    if (++signals > 1) {
+      process.stderr.write(`threatbus: second ${signal}, exiting immediately\n`);
+      process.exit(130);
+    }
+    shutdown(`Received ${signal}`);
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // Runs until told to stop (also with nothing configured that holds a socket), and not past its parent.
+  const stopWatching = keepAliveWatchingParent((parent) => shutdown(`Parent process ${parent} exited`));
+  installLastResortHandlers({
+    onRejection: (reason, count) => {
+      const line = `Unhandled promise rejection (${count} so far), a bug in Threat Bus or a plugin; the bus keeps running`;
+      if (started) started.logger.error(line, { error: errorText(reason), ...(debug && reason instanceof Error ? { stack: reason.stack } : {}) });
+      else process.stderr.write(`threatbus: ${line}: ${errorText(reason)}\n`);
+    },
+    onException: (error, count) => {
+      const line = `Uncaught exception (${count} so far), a bug in Threat Bus or a plugin; state may be inconsistent, stopping`;
+      if (started && !stopping) {
+        started.logger.critical(line, { error: errorText(error), ...(error instanceof Error ? { stack: error.stack } : {}) });
+        shutdown('Uncaught exception', 1);
+      } else {
+        process.stderr.write(`threatbus: ${line}: ${error instanceof Error ? error.stack : errorText(error)}\n`);
+        if (!started) process.exit(1);
+      }
+    },
+  });
   try {
     started = await startThreatBus({ configPath: args.config, logLevel });
   } catch (e) {
-    fail(e);
+    fail(e, debug);
   }
-  if (stopRequested) {
-    signals = 0;
-    shutdown(stopRequested);
-  }
+  if (stopRequested) shutdown(stopRequested.reason, stopRequested.code);
 }
 
 /** Entry point of the `threatbus` command (bin/threatbus.js). */
 export function runCli(): void {
-  main().catch(fail);
+  main().catch((e) => fail(e));
 }
 
 if (require.main === module) runCli();
