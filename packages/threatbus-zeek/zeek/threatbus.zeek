@@ -17,6 +17,11 @@
 ##! In a cluster only the manager talks to Threat Bus; the Intel framework
 ##! distributes the intel to the workers and reports their matches to the
 ##! manager.
+##!
+##! Each indicator is its own Intel source ("threatbus:<STIX id>"): indicators
+##! sharing a value get one sighting each, and a REMOVE takes out only its own.
+##! What the script does goes to threatbus.log; to stderr only with
+##! `Tenzir::log_to_stderr=T`.
 
 @load base/misc/version
 @load base/frameworks/cluster
@@ -137,7 +142,7 @@ function report(rec: Info)
 		Reporter::info(fmt("Threat Bus: %s", rec));
 	}
 
-function note(action: string, msg: string)
+function report_msg(action: string, msg: string)
 	{
 	report(Info($ts=current_time(), $action=action, $msg=msg));
 	}
@@ -159,7 +164,7 @@ event zeek_init() &priority=1
 	{
 	if ( ! is_tb_node() )
 		return;
-	note("start", fmt("reporting noisy intel at %d matches/sec", noisy_intel_threshold));
+	report_msg("start", fmt("reporting noisy intel at %d matches/sec", noisy_intel_threshold));
 @if ( Version::at_least("7.2") )
 	Cluster::subscribe(intel_topic);
 	if ( ! listen_websocket )
@@ -175,7 +180,7 @@ event zeek_init() &priority=1
 	local opts = Cluster::WebSocketServerOptions($listen_host=listen_address, $listen_port=listen_port, $tls_options=tls);
 @endif
 	if ( Cluster::listen_websocket(opts) )
-		note("listen", fmt("listening for Threat Bus on %s %s", listen_address, listen_port));
+		report_msg("listen", fmt("listening for Threat Bus on %s %s", listen_address, listen_port));
 	else
 		Reporter::error(fmt("Threat Bus: cannot listen for WebSocket clients on %s %s", listen_address, listen_port));
 @else
@@ -186,7 +191,7 @@ event zeek_init() &priority=1
 		if ( p == 0/unknown )
 			Reporter::error(fmt("Threat Bus: cannot listen for WebSocket clients on %s %s", listen_address, listen_port));
 		else
-			note("listen", fmt("listening for Threat Bus on %s %s", listen_address, p));
+			report_msg("listen", fmt("listening for Threat Bus on %s %s", listen_address, p));
 		}
 @endif
 	}
@@ -200,7 +205,7 @@ event Cluster::websocket_client_added(info: Cluster::EndpointInfo, subscriptions
 		{
 		if ( starts_with(management_topic, subscriptions[i]) )
 			{
-			note("snapshot", fmt("requesting a snapshot of %s", snapshot_intel));
+			report_msg("snapshot", fmt("requesting a snapshot of %s", snapshot_intel));
 			Cluster::publish(management_topic, Tenzir::subscribe, intel_topic, snapshot_intel);
 			return;
 			}
