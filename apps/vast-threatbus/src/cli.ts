@@ -4,11 +4,20 @@
  * key also has a flag; flags win over environment variables, which win over
  * the file.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ConfigError, createLogger, normalizeLogLevel } from 'threatbus';
 import { VastThreatBusApp } from './app';
 import { loadConfig } from './config';
+import type { VastThreatBusConfig } from './config';
+import { findExecutable } from './process';
+
+/** The package's version (dist/cli.js → ../package.json). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 export function parseArgs(argv: string[]) {
   return yargs(argv)
@@ -33,7 +42,8 @@ export function parseArgs(argv: string[]) {
     .option('loglevel', { type: 'string', description: 'console verbosity: DEBUG, INFO, WARNING, ERROR, CRITICAL' })
     .strict()
     .help()
-    .version(false)
+    .alias('h', 'help')
+    .version(packageVersion())
     .parseSync();
 }
 
@@ -62,6 +72,20 @@ export function overridesFromArgs(a: Args): Record<string, unknown> {
   return o;
 }
 
+/**
+ * The VAST/Tenzir executable must exist before anything starts. A missing
+ * binary is a setup error, not an outage: retrying cannot fix it, so the
+ * command exits 1 with one line naming `vast_binary` and where it looked, and
+ * a supervisor shows the failure instead of a process retrying forever.
+ * (VAST being down, by contrast, is retried with back-off.)
+ */
+export function missingBinaryLine(config: Pick<VastThreatBusConfig, 'vast_binary' | 'backend'>, pathVar = process.env.PATH): string | undefined {
+  const { found, searched } = findExecutable(config.vast_binary, pathVar);
+  if (found) return undefined;
+  const what = config.backend === 'tenzir' ? 'Tenzir' : 'VAST';
+  return `the ${what} executable '${config.vast_binary}' (vast_binary, --vast-binary) was not found (searched ${searched}); install ${what} or set vast_binary to its path`;
+}
+
 export async function main(argv = hideBin(process.argv)): Promise<number> {
   const args = parseArgs(argv);
   let config;
@@ -73,6 +97,11 @@ export async function main(argv = hideBin(process.argv)): Promise<number> {
       return 1;
     }
     throw e;
+  }
+  const missing = missingBinaryLine(config);
+  if (missing) {
+    process.stderr.write(`vast-threatbus: ${missing}\n`);
+    return 1;
   }
   const handle = createLogger(config.logging, 'vast-threatbus');
   const app = new VastThreatBusApp({ config, logger: handle.logger });

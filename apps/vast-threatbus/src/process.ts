@@ -5,6 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
 
 export interface Command {
   file: string;
@@ -33,6 +35,30 @@ export interface RunOptions {
 
 export function describeCommand(c: Command): string {
   return [c.file, ...c.args].map((a) => (/[\s"'\\]/.test(a) || a === '' ? JSON.stringify(a) : a)).join(' ');
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where `file` would be run from, as spawn looks it up: a name with a slash
+ * as it is (relative to the working directory), any other name on PATH.
+ * `searched` says where it looked, for the error line when it is not found.
+ */
+export function findExecutable(file: string, pathVar = process.env.PATH ?? ''): { found?: string; searched: string } {
+  if (file.includes('/') || isAbsolute(file)) {
+    const full = resolve(file);
+    return { found: isExecutableFile(full) ? full : undefined, searched: full };
+  }
+  const dirs = pathVar.split(delimiter).filter((d) => d !== '');
+  const found = dirs.map((d) => join(d, file)).find(isExecutableFile);
+  return { found, searched: `PATH=${dirs.join(delimiter)}` };
 }
 
 function spawnOptions(c: Command): SpawnOptions {

@@ -1,7 +1,7 @@
 /** The `vast-threatbus` executable as a child process, with a real bus and the fake vast on PATH. */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeVast, TestBus, indicator, until } from './harness';
 
@@ -37,6 +37,27 @@ test('--help lists every option of the original', () => {
   for (const flag of ['--config', '--vast', '--vast-binary', '--threatbus', '--snapshot', '--live-match', '--matcher-name', '--retro-match', '--retro-match-max-events', '--retro-match-timeout', '--max-background-tasks', '--metrics-interval', '--metrics-filename', '--transform-context', '--sink', '--loglevel', '--backend']) {
     expect(r.stdout).toContain(flag);
   }
+});
+
+test('--version prints the package version, -h the help', () => {
+  const version = spawnSync(process.execPath, [CLI, '--version'], { encoding: 'utf8' });
+  expect(version.status).toBe(0);
+  expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version);
+  const help = spawnSync(process.execPath, [CLI, '-h'], { encoding: 'utf8' });
+  expect(help.status).toBe(0);
+  expect(help.stdout).toContain('--vast-binary');
+  expect(help.stderr).toBe('');
+});
+
+test('a missing vast binary: one line naming vast_binary and where it looked, exit 1, nothing retried', () => {
+  const file = join(vast.dir, 'v.yaml');
+  writeFileSync(file, 'snapshot: 0\n');
+  const onPath = spawnSync(process.execPath, [CLI, '-c', file], { encoding: 'utf8', cwd: vast.dir, env: { ...process.env, PATH: vast.dir }, timeout: 10_000 });
+  expect(onPath.status).toBe(1);
+  expect(onPath.stderr).toBe(`vast-threatbus: the VAST executable 'vast' (vast_binary, --vast-binary) was not found (searched PATH=${vast.dir}); install VAST or set vast_binary to its path\n`);
+  const byPath = spawnSync(process.execPath, [CLI, '-c', file, '--backend', 'tenzir', '--vast-binary', 'opt/tenzir'], { encoding: 'utf8', cwd: vast.dir, timeout: 10_000 });
+  expect(byPath.status).toBe(1);
+  expect(byPath.stderr).toBe(`vast-threatbus: the Tenzir executable 'opt/tenzir' (vast_binary, --vast-binary) was not found (searched ${join(vast.dir, 'opt/tenzir')}); install Tenzir or set vast_binary to its path\n`);
 });
 
 test('an invalid config exits 1 with "Invalid config: …"', () => {
