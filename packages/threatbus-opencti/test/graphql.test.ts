@@ -3,11 +3,14 @@
  * which validates every request against OpenCTI's real schema
  * (spec/opencti-schema.graphql) and fails the test on an invalid one.
  */
+import { parse, validate } from 'graphql';
 import { createSighting, MessageType } from 'threatbus';
 import type { Indicator, Message, SnapshotRequest } from 'threatbus';
 import zmqPlugin, { ThreatBusClient } from 'threatbus-zmq-app';
 import type { ZmqApp } from 'threatbus-zmq-app';
+import { OpenCtiClient, operations } from '../src';
 import { OpenCtiDouble, envelope, indicatorStix, storeIndicator } from './opencti-double';
+import { openCtiSchema } from './opencti-graphql';
 import { lines, startBus, waitFor } from './helpers';
 import type { Harness } from './helpers';
 
@@ -186,9 +189,6 @@ describe('snapshots → paged indicators query', () => {
 
 describe('the double is strict', () => {
   test('every operation of the plugin validates against the schema; an invalid request is recorded as a violation', async () => {
-    const { parse, validate } = await import('graphql');
-    const { operations, OpenCtiClient } = await import('../src');
-    const { openCtiSchema } = await import('./opencti-graphql');
     for (const [name, text] of Object.entries(operations)) {
       if (typeof text === 'string') expect([name, validate(openCtiSchema(), parse(text)).map((e) => e.message)]).toEqual([name, []]);
     }
