@@ -1,0 +1,23 @@
+/** The RabbitMQ backbone keeps the backbone contract (threatbus/testing), on a fresh exchange per test. */
+import { backboneContract, isReachableSync } from 'threatbus/testing';
+import plugin, { queueName } from '../src';
+import { BROKER, cleanup, uniqueName } from './helpers';
+
+backboneContract(
+  plugin,
+  () => {
+    const exchange = uniqueName('tb-contract');
+    const suffixes = [uniqueName('c0'), uniqueName('c1')];
+    return {
+      shared: true,
+      config: (n: number) => ({
+        ...BROKER,
+        exchange_name: exchange,
+        reconnect: { initial_delay: 0.2, max_delay: 2 },
+        queue: { name_suffix: suffixes[n], durable: false, auto_delete: true },
+      }),
+      close: () => cleanup(exchange, exchange, suffixes.map((s) => queueName({ name_join_symbol: '.', name_suffix: s }))),
+    };
+  },
+  { skip: isReachableSync(BROKER.port, BROKER.host) ? undefined : `no RabbitMQ at ${BROKER.host}:${BROKER.port}` },
+);
