@@ -14,6 +14,7 @@
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { OCTI_EXTENSION } from '../src';
@@ -58,10 +59,14 @@ export class OpenCtiDouble {
 
   url = '';
 
+  /** `tls`: serve HTTPS with this key and certificate (as OpenCTI with `app:https_cert`, §4). */
+  constructor(private readonly tls?: { key: Buffer; cert: Buffer }) {}
+
   async start(): Promise<this> {
-    this.server = createServer((req, res) => this.route(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.route(req, res);
+    this.server = this.tls ? createTlsServer(this.tls, handler) : createServer(handler);
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${this.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     this.scheduleHeartbeat();
     return this;
   }
@@ -74,6 +79,7 @@ export class OpenCtiDouble {
   async stop(): Promise<void> {
     clearInterval(this.heartbeat);
     this.dropConnections();
+    this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
