@@ -1,7 +1,7 @@
 /** The RabbitMQ backbone keeps the backbone contract (threatbus/testing), on a fresh exchange per test. */
-import { backboneContract, isReachableSync } from 'threatbus/testing';
+import { backboneContract } from 'threatbus/testing';
 import plugin, { queueName } from '../src';
-import { BROKER, cleanup, uniqueName } from './helpers';
+import { BROKER, cleanup, uniqueName, withBroker } from './helpers';
 
 backboneContract(
   plugin,
@@ -19,5 +19,5 @@ backboneContract(
       close: () => cleanup(exchange, exchange, suffixes.map((s) => queueName({ name_join_symbol: '.', name_suffix: s }))),
     };
   },
-  { skip: isReachableSync(BROKER.port, BROKER.host) ? undefined : `no RabbitMQ at ${BROKER.host}:${BROKER.port}` },
+  { skip: withBroker.available ? undefined : `needs RabbitMQ on ${BROKER.host}:${BROKER.port} (apt-get install rabbitmq-server, or run .ci/run)` },
 );

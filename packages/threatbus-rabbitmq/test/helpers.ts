@@ -1,14 +1,16 @@
 /**
  * Test support: a real RabbitMQ on 127.0.0.1:5672 (guest/guest), unique
- * exchange and queue names per test, an in-process recording app, and
+ * exchange and queue names per test, a bus with the kit's probe app, and
  * rabbitmqctl helpers that touch only this test's connections (other
  * packages' suites share the broker and run in parallel).
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as amqp from 'amqplib';
-import { defineAppPlugin, startThreatBus, parseIndicator } from 'threatbus';
-import type { AppBus, AppPluginDefinition, Indicator, Logger, LogMeta, Message, StartedBus } from 'threatbus';
+import { parseIndicator } from 'threatbus';
+import type { AppPluginDefinition, Indicator, Message } from 'threatbus';
+import { recordingLogger, startTestBus } from 'threatbus/testing';
+import type { LogRecord, Probe, TestBus as KitTestBus } from 'threatbus/testing';
 import plugin from '../src';
 import { needs, RABBITMQ } from '../../../tools/peers';
 
@@ -47,58 +49,14 @@ export async function closeConnections(needle: string): Promise<number> {
   return names.length;
 }
 
-/** A captured log line. */
-export interface LogLine {
-  level: string;
-  message: string;
-  meta?: LogMeta;
-}
-
-/** A logger that keeps every line (all levels), for assertions on what the plugin says. */
-export function recordingLogger(lines: LogLine[] = [], name = 'threatbus'): Logger & { lines: LogLine[] } {
-  const make = (n: string): Logger & { lines: LogLine[] } => ({
-    lines,
-    debug: (message, meta) => lines.push({ level: 'debug', message, meta }),
-    info: (message, meta) => lines.push({ level: 'info', message, meta }),
-    warn: (message, meta) => lines.push({ level: 'warn', message, meta }),
-    error: (message, meta) => lines.push({ level: 'error', message, meta }),
-    critical: (message, meta) => lines.push({ level: 'critical', message, meta }),
-    child: (c) => make(`${n}.${c}`),
-    isDebugEnabled: () => true,
-  });
-  return make(name);
-}
-
-/** A fake app that subscribes to `topic` while starting and records what it receives. */
-export function recorderApp(topic = 'stix2') {
-  const received: Message[] = [];
-  let bus: AppBus | undefined;
-  const definition = defineAppPlugin({
-    name: 'recorder',
-    create: (ctx) => {
-      bus = ctx.bus;
-      return {
-        start: async () => {
-          ctx.bus.subscribe(topic, { push: (m) => received.push(m) });
-        },
-        stop: async () => {},
-      };
-    },
-  });
-  return {
-    definition,
-    received,
-    bus: (): AppBus => {
-      if (!bus) throw new Error('recorder app not started');
-      return bus;
-    },
-  };
-}
+export { recordingLogger, waitFor } from 'threatbus/testing';
+export type { LogRecord as LogLine } from 'threatbus/testing';
 
 export interface TestBus {
-  started: StartedBus;
-  recorder: ReturnType<typeof recorderApp>;
-  log: LogLine[];
+  started: KitTestBus;
+  /** The probe app (threatbus/testing), subscribed to `stix2`. */
+  recorder: Probe;
+  log: LogRecord[];
 }
 
 /** Start a bus with the RabbitMQ backbone and a recorder app. `rabbitmq` is merged into the backbone section. */
@@ -106,12 +64,11 @@ export async function startBus(
   exchange: string,
   suffix: string,
   rabbitmq: Record<string, unknown> = {},
-  log: LogLine[] = [],
+  log: LogRecord[] = [],
   extraApps: AppPluginDefinition<never>[] = [],
 ): Promise<TestBus> {
-  const recorder = recorderApp();
   const { queue, ...rest } = rabbitmq as { queue?: Record<string, unknown> };
-  const started = await startThreatBus({
+  const started = await startTestBus({
     config: {
       plugins: {
         backbones: {
@@ -123,18 +80,14 @@ export async function startBus(
             queue: { name_suffix: suffix, durable: false, auto_delete: true, ...queue },
           },
         },
-        apps: Object.fromEntries([['recorder', null], ...extraApps.map((d) => [d.name, null])]),
       },
     },
-    plugins: [plugin, recorder.definition, ...extraApps],
-    searchRoots: false,
+    plugins: [plugin, ...extraApps],
+    probe: { name: 'recorder' },
     logger: recordingLogger(log),
   });
-  return { started, recorder, log };
+  return { started, recorder: started.probe, log };
 }
-
-/** Poll until `check` holds, or fail with `what`. */
-export { waitFor } from '../../../tools/wait';
 
 let counter = 0;
 /** A distinct valid indicator; `tag` goes into the pattern so tests can tell them apart. */
