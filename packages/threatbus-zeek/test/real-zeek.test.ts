@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createIndicator, silentLogger, startThreatBus } from 'threatbus';
-import type { Indicator, Sighting } from 'threatbus';
+import type { Indicator, Sighting, StartedBus } from 'threatbus';
 import plugin from '../src';
 import { probeApp, waitFor } from './support/helpers';
 import { needs, REAL_ZEEK } from '../../../tools/peers';
@@ -74,22 +74,39 @@ for (const backend of BACKENDS) {
     const proc = spawn(ZEEK, ['-b', ...backend.before(dir), script, helper, `Tenzir::listen_port=${port}/tcp`], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout?.on('data', (d) => stdout.push(String(d)));
     proc.stderr?.on('data', (d) => stderr.push(String(d)));
-    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+    let running = true;
+    const exited = new Promise<void>((r) => {
+      const done = () => {
+        running = false;
+        r();
+      };
+      proc.once('exit', done);
+      proc.once('error', (e) => {
+        stderr.push(`cannot run ${ZEEK}: ${e.message}`);
+        done();
+      });
+    });
+    const stopZeek = async () => {
+      if (running) proc.kill('SIGTERM');
+      await exited;
+    };
     const output = () => `Zeek stdout: ${stdout.join('')} stderr: ${stderr.join('')}`;
     const probe = probeApp();
-    const bus = await startThreatBus({
-      config: { plugins: { apps: { probe: {}, zeek: { endpoints: [{ url: `ws://127.0.0.1:${port}/v1/messages/json` }], reconnect: { initial_delay: 0.1, max_delay: 0.5 } } } } },
-      plugins: [probe.definition, plugin],
-      searchRoots: false,
-      logger: silentLogger(),
-    });
     const refs = (ids: string[], from: number): string[] =>
       (probe.sightings.slice(from) as Sighting[]).map((s) => s.sighting_of_ref).filter((r) => ids.includes(r)).sort();
+    let bus: StartedBus | undefined;
     try {
+      bus = await startThreatBus({
+        config: { plugins: { apps: { probe: {}, zeek: { endpoints: [{ url: `ws://127.0.0.1:${port}/v1/messages/json` }], reconnect: { initial_delay: 0.1, max_delay: 0.5 } } } } },
+        plugins: [probe.definition, plugin],
+        searchRoots: false,
+        logger: silentLogger(),
+      });
       const first = domain('threatbus-test.example');
       // Zeek takes a moment to listen; publish until it is connected (the plugin reconnects meanwhile).
       let last = 0;
       await waitFor(`a sighting from Zeek (${output()})`, () => {
+        if (!running) throw new Error(`Zeek exited before it sent a sighting (${output()})`);
         if (Date.now() - last > 1000) {
           last = Date.now();
           void probe.publish(first);
@@ -118,19 +135,19 @@ for (const backend of BACKENDS) {
       await probe.publish(sentinel);
       await waitFor(`the sentinel's sighting (${output()})`, () => refs(ids, mark).includes(sentinel.id));
       expect(refs(ids, mark)).toEqual([b.id, sentinel.id].sort());
-    } finally {
       await bus.close();
-      proc.kill('SIGTERM');
-      await exited;
-    }
-    try {
-      // Operations go to threatbus.log, not to the console (Tenzir::log_to_stderr=F).
+      bus = undefined;
+      await stopZeek();
+
+      // Operations go to threatbus.log (written out by the time Zeek exits), not to the console.
       expect(stderr.join('')).not.toMatch(/Threat Bus: .*ADD/);
       const log = join(dir, 'threatbus.log');
       expect(existsSync(log)).toBe(true);
       const text = readFileSync(log, 'utf8');
       for (const action of ['ADD', 'REMOVE', 'match', 'listen']) expect(text).toMatch(new RegExp(`\\t${action}\\t`));
     } finally {
+      await bus?.close();
+      await stopZeek();
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
