@@ -4,7 +4,6 @@
  * real ZeroMQ sockets) and Zeek (threatbus-zeek against its fake Zeek
  * WebSocket server) receive the indicator, its edit and its removal.
  */
-import { silentLogger } from 'threatbus';
 import type { Indicator } from 'threatbus';
 import zmqPlugin, { ThreatBusClient } from 'threatbus-zmq-app';
 import type { ZmqApp } from 'threatbus-zmq-app';
@@ -24,28 +23,23 @@ const intelFields = (e: ZeekEvent): unknown[] => {
 test('create, update and delete in OpenCTI reach a zmq app and Zeek as add, edit and removal', async () => {
   const octi = await new OpenCtiDouble().start();
   const zeek = await FakeZeek.start();
-  let zmq: ZmqApp | undefined;
-  let zeekApp: ZeekApp | undefined;
-  const zmqDefinition = { ...zmqPlugin, create: (ctx: Parameters<typeof zmqPlugin.create>[0]) => (zmq = zmqPlugin.create(ctx) as ZmqApp) };
-  const zeekDefinition = {
-    ...zeekPlugin,
-    create: (ctx: Parameters<typeof zeekPlugin.create>[0]) => (zeekApp = zeekPlugin.create({ ...ctx, logger: silentLogger() }) as ZeekApp),
-  };
   const h = await startBus(octi, {}, {
-    plugins: [zmqDefinition as never, zeekDefinition as never],
+    plugins: [zmqPlugin as never, zeekPlugin as never],
     apps: {
       zmq: { host: '127.0.0.1', manage: 0, pub: 0, sub: 0 },
       zeek: { endpoints: [{ url: zeek.url }], ping_interval: 0, reconnect: { initial_delay: 0.05, max_delay: 0.2 } },
     },
   });
-  const client = new ThreatBusClient({ endpoint: `127.0.0.1:${zmq!.ports!.manage}`, topics: 'stix2/indicator' });
+  const zmq = h.test.plugin<ZmqApp>('zmq');
+  const zeekApp = h.test.plugin<ZeekApp>('zeek');
+  const client = new ThreatBusClient({ endpoint: `127.0.0.1:${zmq.ports!.manage}`, topics: 'stix2/indicator' });
   try {
     const received: Indicator[] = [];
     client.onMessage((m) => {
       if (m.type === 'indicator') received.push(m);
     });
     await client.start();
-    await waitFor('Zeek connected', () => zeekApp!.connections.every((c) => c.isReady));
+    await waitFor('Zeek connected', () => zeekApp.connections.every((c) => c.isReady));
     await waitFor('the OpenCTI stream', () => octi.openStreams === 1);
 
     const stix = indicatorStix('evil.example');

@@ -45,13 +45,12 @@ describe('sightings → stixSightingRelationshipAdd', () => {
     const octi = await double();
     const stix = indicatorStix('evil.example');
     storeIndicator(octi, stix);
-    let zmq: ZmqApp | undefined;
-    const zmqDefinition = { ...zmqPlugin, create: (ctx: Parameters<typeof zmqPlugin.create>[0]) => (zmq = zmqPlugin.create(ctx) as ZmqApp) };
-    const h = await bus(octi, {}, { plugins: [zmqDefinition as never], apps: { zmq: { host: '127.0.0.1', manage: 0, pub: 0, sub: 0 } } });
+    const h = await bus(octi, {}, { plugins: [zmqPlugin as never], apps: { zmq: { host: '127.0.0.1', manage: 0, pub: 0, sub: 0 } } });
     await waitFor('the organization', () => octi.graphql.organizations.length === 1);
     expect(octi.graphql.organizations[0]).toMatchObject({ name: 'Threat Bus' });
 
-    const client = new ThreatBusClient({ endpoint: `127.0.0.1:${zmq!.ports!.manage}`, topics: 'stix2/indicator' });
+    const zmq = h.test.plugin<ZmqApp>('zmq');
+    const client = new ThreatBusClient({ endpoint: `127.0.0.1:${zmq.ports!.manage}`, topics: 'stix2/indicator' });
     cleanups.push(() => client.close());
     await client.start();
     const s = sightingOf(String(stix.id), {
@@ -95,7 +94,7 @@ describe('sightings → stixSightingRelationshipAdd', () => {
     const h = await bus(octi);
     await waitFor('the stream', () => octi.openStreams === 1);
     octi.emit('create', envelope('create', stix));
-    await waitFor('the indicator', () => h.probe.indicators.length === 1);
+    await waitFor('the indicator', () => h.probe.indicators().length === 1);
     await h.probe.publish(sightingOf(String(stix.id)));
     await waitFor('the sighting', () => octi.graphql.sightings.length === 1);
     expect(octi.graphql.sightings[0]).toMatchObject({ toId: 'org-1', createdBy: 'org-1' });

@@ -48,8 +48,8 @@ test('create, update and delete of an indicator reach the bus; other types are i
   octi.emit('create', envelope('create', stix));
   octi.emit('update', envelope('update', { ...stix, description: 'changed' }, { context: { patch: [], reverse_patch: [{ op: 'replace', path: '/description', value: 'download location' }] } }));
   octi.emit('delete', envelope('delete', stix));
-  await waitFor('three indicators', () => h.probe.indicators.length === 3);
-  const [created, updated, deleted] = h.probe.indicators;
+  await waitFor('three indicators', () => h.probe.indicators().length === 3);
+  const [created, updated, deleted] = h.probe.indicators();
   expect(created).toMatchObject({ type: 'indicator', id: stix.id, pattern: stix.pattern, name: 'evil.example', x_opencti_detection: true, x_opencti_score: 50 });
   expect(created.x_threatbus_update).toBeUndefined();
   expect(created.extensions).toBeUndefined();
@@ -69,8 +69,8 @@ test('detection_only: detection off removes, revoked removes, a create without d
   octi.emit('create', envelope('create', on));
   octi.emit('update', envelope('update', indicatorStix('on.example', { detection: false, internalId: 'x' }), { context: { patch: [], reverse_patch: [] } }));
   octi.emit('update', envelope('update', { ...on, revoked: true }, { context: { patch: [], reverse_patch: [] } }));
-  await waitFor('three indicators', () => h.probe.indicators.length === 3);
-  expect(h.probe.indicators.map((i) => [i.name, i.x_threatbus_update ?? 'ADD'])).toEqual([
+  await waitFor('three indicators', () => h.probe.indicators().length === 3);
+  expect(h.probe.indicators().map((i) => [i.name, i.x_threatbus_update ?? 'ADD'])).toEqual([
     ['on.example', 'ADD'],
     ['on.example', 'REMOVE'],
     ['on.example', 'REMOVE'],
@@ -83,16 +83,16 @@ test('a dropped connection resumes from the last event id: nothing missed, nothi
   const h = await bus(octi);
   await connected(h);
   octi.emit('create', envelope('create', indicatorStix('one.example')));
-  await waitFor('the first indicator', () => h.probe.indicators.length === 1);
+  await waitFor('the first indicator', () => h.probe.indicators().length === 1);
   octi.dropConnections();
   // Emitted while the plugin is disconnected: must come through the resume.
   octi.emit('create', envelope('create', indicatorStix('two.example')));
   octi.emit('create', envelope('create', indicatorStix('three.example')));
-  await waitFor('the resumed indicators', () => h.probe.indicators.length === 3);
+  await waitFor('the resumed indicators', () => h.probe.indicators().length === 3);
   await connected(h, 2);
   octi.emit('create', envelope('create', indicatorStix('four.example')));
-  await waitFor('the live one after the resume', () => h.probe.indicators.length === 4);
-  expect(h.probe.indicators.map((i) => i.name)).toEqual(['one.example', 'two.example', 'three.example', 'four.example']);
+  await waitFor('the live one after the resume', () => h.probe.indicators().length === 4);
+  expect(h.probe.indicators().map((i) => i.name)).toEqual(['one.example', 'two.example', 'three.example', 'four.example']);
   const resumed = octi.streamRequests[1];
   expect(resumed.headers['last-event-id']).toBe(octi.events[0].id);
   expect(lines(h.records, 'warn', 'OpenCTI events stream: the stream ended; reconnecting').length + lines(h.records, 'warn', 'connection lost').length).toBe(1);
@@ -108,17 +108,17 @@ test('a bus restart continues from the state file; the first start without state
   await connected(h);
   expect(octi.streamRequests[0].headers['last-event-id']).toBeUndefined();
   const firstLive = octi.emit('create', envelope('create', indicatorStix('live.example')));
-  await waitFor('the live indicator', () => h.probe.indicators.length === 1);
-  expect(h.probe.indicators[0].name).toBe('live.example'); // history comes through snapshots, not the stream
+  await waitFor('the live indicator', () => h.probe.indicators().length === 1);
+  expect(h.probe.indicators()[0].name).toBe('live.example'); // history comes through snapshots, not the stream
   await buses.pop()!.closeBus();
   expect(JSON.parse(readFileSync(stateFile, 'utf8')).last_event_id).toBe(firstLive);
 
   octi.emit('create', envelope('create', indicatorStix('while-down-1.example')));
   octi.emit('delete', envelope('delete', indicatorStix('while-down-2.example')));
   h = await bus(octi, { state_file: stateFile });
-  await waitFor('the events from while the bus was down', () => h.probe.indicators.length === 2);
+  await waitFor('the events from while the bus was down', () => h.probe.indicators().length === 2);
   expect(octi.streamRequests[1].headers['last-event-id']).toBe(firstLive);
-  expect(h.probe.indicators.map((i) => [i.name, i.x_threatbus_update ?? 'ADD'])).toEqual([
+  expect(h.probe.indicators().map((i) => [i.name, i.x_threatbus_update ?? 'ADD'])).toEqual([
     ['while-down-1.example', 'ADD'],
     ['while-down-2.example', 'REMOVE'],
   ]);
@@ -135,7 +135,7 @@ test('heartbeat ids are kept, so a resume after an idle time does not re-read ol
   const h = await bus(octi, { state_file: stateFile });
   await connected(h);
   const id = octi.emit('create', envelope('create', indicatorStix('a.example')));
-  await waitFor('heartbeats after the event', () => h.app.counters.stream.heartbeats >= 3 && h.probe.indicators.length === 1);
+  await waitFor('heartbeats after the event', () => h.app.counters.stream.heartbeats >= 3 && h.probe.indicators().length === 1);
   await buses.pop()!.closeBus();
   const saved = JSON.parse(readFileSync(stateFile, 'utf8')).last_event_id as string;
   expect(Number(saved.split('-')[0])).toBeGreaterThan(Number(id.split('-')[0]));
@@ -181,7 +181,7 @@ test('a live stream by id is read from /stream/<id>', async () => {
   const h = await bus(octi, { stream_id: 'f8b2c1de' });
   await connected(h);
   octi.emit('create', envelope('create', indicatorStix('x.example')));
-  await waitFor('the indicator', () => h.probe.indicators.length === 1);
+  await waitFor('the indicator', () => h.probe.indicators().length === 1);
   expect(octi.streamRequests.map((r) => r.path)).toEqual(['/stream/f8b2c1de']);
 });
 
@@ -190,14 +190,14 @@ test('a silent stream is reconnected and resumed', async () => {
   const h = await bus(octi, { heartbeat_timeout: 0.3 });
   await connected(h);
   octi.emit('create', envelope('create', indicatorStix('before.example')));
-  await waitFor('the first indicator', () => h.probe.indicators.length === 1);
+  await waitFor('the first indicator', () => h.probe.indicators().length === 1);
   octi.silent = true;
   octi.emit('create', envelope('create', indicatorStix('during.example'))); // held back by the hung connection
   await waitFor('a reconnect after the silence', () => octi.streamRequests.length >= 2);
   octi.silent = false;
   // The plugin notices the silence again on the silent connection(s) and then resumes after `before`.
-  await waitFor('the held-back indicator', () => h.probe.indicators.length === 2, 10_000);
-  expect(h.probe.indicators[1].name).toBe('during.example');
+  await waitFor('the held-back indicator', () => h.probe.indicators().length === 2, 10_000);
+  expect(h.probe.indicators()[1].name).toBe('during.example');
   expect(lines(h.records, 'warn', 'no event or heartbeat for 0.3s').length).toBeGreaterThanOrEqual(1);
 });
 
@@ -213,8 +213,8 @@ test('malformed events are logged (rate-limited) and skipped; the stream goes on
   octi.sendRaw('data: {"no":"event name"}\n\n');
   for (let i = 0; i < 10; i++) octi.emit('create', `garbage ${i}`);
   octi.emit('create', envelope('create', indicatorStix('good.example')));
-  await waitFor('the good indicator', () => h.probe.indicators.length === 1);
-  expect(h.probe.indicators[0].name).toBe('good.example');
+  await waitFor('the good indicator', () => h.probe.indicators().length === 1);
+  expect(h.probe.indicators()[0].name).toBe('good.example');
   expect(h.app.counters.intake.malformed).toBe(15);
   const warned = lines(h.records, 'warn', 'Skipping a malformed OpenCTI event');
   expect(warned).toHaveLength(5); // then rate-limited to debug

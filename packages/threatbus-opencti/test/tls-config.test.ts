@@ -91,7 +91,7 @@ describe('over HTTPS', () => {
     const stix = indicatorStix('tls.example');
     storeIndicator(octi, stix);
     octi.emit('create', envelope('create', stix));
-    await waitFor('the indicator', () => h!.probe.indicators.length === 1);
+    await waitFor('the indicator', () => h!.probe.indicators().length === 1);
     // GraphQL over the same TLS settings.
     await h.probe.publish(createSighting({ sighting_of_ref: String(stix.id) }));
     await waitFor('the sighting', () => octi.graphql.sightings.length === 1);
