@@ -1,55 +1,7 @@
-/** Shared test helpers: a recording logger, a sink app on the bus, waiting. */
-import { defineAppPlugin } from 'threatbus';
-import type { AppBus, AppPluginDefinition, Logger, LogMeta, Message } from 'threatbus';
-import mispPlugin, { MispApp } from '../src';
-import type { MispConfig } from '../src';
+/** Shared test helpers: MISP notifications and attribute uuids; the kit's logger and waiting (threatbus/testing). */
 
-export interface LogRecord {
-  level: string;
-  logger: string;
-  message: string;
-  meta?: LogMeta;
-}
-
-export function recordingLogger(records: LogRecord[] = [], name = 'threatbus'): Logger & { records: LogRecord[] } {
-  const log = (level: string) => (message: string, meta?: LogMeta) => records.push({ level, logger: name, message, meta });
-  return {
-    records,
-    debug: log('debug'),
-    info: log('info'),
-    warn: log('warn'),
-    error: log('error'),
-    critical: log('critical'),
-    child: (child: string) => recordingLogger(records, `${name}.${child}`),
-    isDebugEnabled: () => true,
-  };
-}
-
-/** An app that collects everything on `topic` and hands out the bus. */
-export function sinkPlugin(topic = 'stix2/indicator') {
-  const received: Message[] = [];
-  let bus!: AppBus;
-  const definition = defineAppPlugin({
-    name: 'sink',
-    create: (ctx) => {
-      bus = ctx.bus;
-      return { start: async () => void bus.subscribe(topic, { push: (m) => received.push(m) }), stop: async () => {} };
-    },
-  });
-  return { definition, received, bus: () => bus };
-}
-
-/** The MISP plugin definition, remembering the instance the bus created. */
-export function capturingMisp(): { definition: AppPluginDefinition<MispConfig>; app: () => MispApp } {
-  let app: MispApp | undefined;
-  const definition: AppPluginDefinition<MispConfig> = {
-    ...mispPlugin,
-    create: (ctx) => (app = mispPlugin.create(ctx) as MispApp),
-  };
-  return { definition, app: () => app! };
-}
-
-export { waitFor, sleep } from '../../../tools/wait';
+export { recordingLogger, waitFor, sleep } from 'threatbus/testing';
+export type { LogRecord } from 'threatbus/testing';
 
 let counter = 0;
 /** A distinct attribute uuid per call. */

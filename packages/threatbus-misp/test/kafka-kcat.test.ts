@@ -10,7 +10,10 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { startThreatBus } from 'threatbus';
 import type { Indicator } from 'threatbus';
-import { capturingMisp, notification, recordingLogger, sinkPlugin, uuid, waitFor } from './helpers';
+import { probeApp } from 'threatbus/testing';
+import mispPlugin from '../src';
+import type { MispApp } from '../src';
+import { notification, recordingLogger, uuid, waitFor } from './helpers';
 import { needs, KCAT } from '../../../tools/peers';
 
 // Without kcat jest reports these tests as skipped, with the reason.
@@ -50,8 +53,7 @@ test('kcat is installed', () => {
 
 test('notifications produced by kcat (an external Kafka client) become indicators', async () => {
   const { kcat, bootstrap } = await startKcatBroker();
-  const sink = sinkPlugin();
-  const misp = capturingMisp();
+  const sink = probeApp({ name: 'sink', topics: ['stix2/indicator'] });
   const ids = [uuid(), uuid(), uuid()];
   // MISP has been publishing before the bus starts (this also creates the topic in the mock cluster;
   // a consumer subscribed to a topic that does not exist yet would only see it at its next metadata refresh).
@@ -65,7 +67,7 @@ test('notifications produced by kcat (an external Kafka client) become indicator
         },
       },
     },
-    plugins: [misp.definition, sink.definition],
+    plugins: [mispPlugin, sink.definition],
     searchRoots: false,
     logger: recordingLogger(),
   });
@@ -80,7 +82,7 @@ test('notifications produced by kcat (an external Kafka client) become indicator
     expect(byId.get(`indicator--${ids[0]}`)?.pattern).toBe("[domain-name:value = 'evil.example.com']");
     expect(byId.get(`indicator--${ids[1]}`)?.pattern).toBe("[ipv6-addr:value = '2001:db8::66']");
     expect(byId.get(`indicator--${ids[2]}`)?.x_threatbus_update).toBe('REMOVE');
-    await waitFor('the bad line counted', () => misp.app().intake.invalid >= 1, 5_000);
+    await waitFor('the bad line counted', () => bus.bus.plugin<MispApp>('misp').intake.invalid >= 1, 5_000);
   } finally {
     await bus.close();
     kcat.stdin.end();

@@ -8,7 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import { startThreatBus } from 'threatbus';
 import type { Indicator, StartedBus } from 'threatbus';
-import { capturingMisp, notification, recordingLogger, sinkPlugin, uuid, waitFor } from './helpers';
+import { probeApp } from 'threatbus/testing';
+import mispPlugin from '../src';
+import type { MispApp } from '../src';
+import { notification, recordingLogger, uuid, waitFor } from './helpers';
 import type { LogRecord } from './helpers';
 
 import { needs, NODE_RDKAFKA } from '../../../tools/peers';
@@ -51,9 +54,8 @@ async function produce(values: string[]): Promise<void> {
   await new Promise<void>((resolve, reject) => producer.flush(10_000, (err) => (err ? reject(err) : resolve())));
 }
 
-async function startBus(group: string, filter: unknown[] = []): Promise<{ bus: StartedBus; received: Indicator[]; records: LogRecord[]; app: ReturnType<ReturnType<typeof capturingMisp>['app']> }> {
-  const sink = sinkPlugin();
-  const misp = capturingMisp();
+async function startBus(group: string, filter: unknown[] = []): Promise<{ bus: StartedBus; received: Indicator[]; records: LogRecord[]; app: MispApp }> {
+  const sink = probeApp({ name: 'sink', topics: ['stix2/indicator'] });
   const logger = recordingLogger();
   // A short session timeout: the mock cluster lets the next consumer of the group join only once the
   // previous member's session expired (the default is 45 s).
@@ -69,11 +71,11 @@ async function startBus(group: string, filter: unknown[] = []): Promise<{ bus: S
         },
       },
     },
-    plugins: [misp.definition, sink.definition],
+    plugins: [mispPlugin, sink.definition],
     searchRoots: false,
     logger,
   });
-  return { bus, received: sink.received as Indicator[], records: logger.records, app: misp.app() };
+  return { bus, received: sink.received as Indicator[], records: logger.records, app: bus.bus.plugin<MispApp>('misp') };
 }
 
 test('attributes from Kafka become indicators; bad messages are skipped; offsets are committed after hand-over', async () => {

@@ -7,17 +7,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSighting, startThreatBus } from 'threatbus';
-import type { StartedBus } from 'threatbus';
-import { configProblems, MispClient } from '../src';
+import { createSighting } from 'threatbus';
 import { MispDouble, storedAttribute } from './misp-double';
-import { capturingMisp, recordingLogger, sinkPlugin, waitFor } from './helpers';
+import { startTestBus } from 'threatbus/testing';
+import type { TestBus } from 'threatbus/testing';
+import mispPlugin, { configProblems, MispClient } from '../src';
+import type { MispApp } from '../src';
+import { waitFor } from './helpers';
 
 const TLS_DIR = join(__dirname, 'fixtures/tls');
 const CA = join(TLS_DIR, 'ca.pem');
 
 let misp: MispDouble;
-let bus: StartedBus | undefined;
+let bus: TestBus | undefined;
 
 beforeEach(async () => {
   misp = await new MispDouble('double-api-key', { key: readFileSync(join(TLS_DIR, 'server-key.pem')), cert: readFileSync(join(TLS_DIR, 'server.pem')) }).start();
@@ -68,23 +70,13 @@ test('an unreadable CA bundle is an error naming the config key and the path', (
 test('through the plugin: a sighting reaches MISP over HTTPS verified with the CA bundle', async () => {
   const attr = storedAttribute(7);
   misp.attributes = [attr];
-  const sink = sinkPlugin();
-  const capture = capturingMisp();
-  bus = await startThreatBus({
-    config: {
-      plugins: {
-        apps: {
-          misp: { zmq: { host: '127.0.0.1', port: 9 }, api: { host: misp.url, ssl: CA, key: misp.key, timeout: 2, retry_for: 2, retry_delay: 0.05 } },
-          sink: {},
-        },
-      },
-    },
-    plugins: [capture.definition, sink.definition],
-    searchRoots: false,
-    logger: recordingLogger(),
+  const t = await startTestBus({
+    config: { plugins: { apps: { misp: { zmq: { host: '127.0.0.1', port: 9 }, api: { host: misp.url, ssl: CA, key: misp.key, timeout: 2, retry_for: 2, retry_delay: 0.05 } } } } },
+    plugins: [mispPlugin],
   });
-  await sink.bus().publish(createSighting({ sighting_of_ref: `indicator--${attr.uuid}` }));
-  await waitFor('the sighting at MISP', () => capture.app().sightings.sent === 1);
+  bus = t;
+  await t.probe.publish(createSighting({ sighting_of_ref: `indicator--${attr.uuid}` }));
+  await waitFor('the sighting at MISP', () => t.plugin<MispApp>('misp').sightings.sent === 1);
   expect(misp.sightings).toHaveLength(1);
 });
 

@@ -6,17 +6,20 @@
 import { createSighting, startThreatBus, MessageType } from 'threatbus';
 import type { Indicator, Message, SnapshotRequest, StartedBus } from 'threatbus';
 import { loadVectors } from '../../../tools/vectors';
-import { mapSighting } from '../src';
 import { MispDouble, storedAttribute } from './misp-double';
-import { capturingMisp, recordingLogger, sinkPlugin, waitFor } from './helpers';
+import { probeApp } from 'threatbus/testing';
+import type { Probe } from 'threatbus/testing';
+import mispPlugin, { mapSighting } from '../src';
+import type { MispApp } from '../src';
+import { recordingLogger, waitFor } from './helpers';
 import type { LogRecord } from './helpers';
 
 interface Harness {
   misp: MispDouble;
   bus: StartedBus;
   records: LogRecord[];
-  app: ReturnType<ReturnType<typeof capturingMisp>['app']>;
-  sink: ReturnType<typeof sinkPlugin>;
+  app: MispApp;
+  sink: Probe;
 }
 
 const running: Harness[] = [];
@@ -24,8 +27,7 @@ const running: Harness[] = [];
 async function harness(opts: { filter?: unknown[]; api?: Record<string, unknown>; key?: string; attributes?: ReturnType<typeof storedAttribute>[] } = {}): Promise<Harness> {
   const misp = await new MispDouble().start();
   misp.attributes = opts.attributes ?? [];
-  const sink = sinkPlugin();
-  const capture = capturingMisp();
+  const sink = probeApp({ name: 'sink', topics: ['stix2/indicator'] });
   const logger = recordingLogger();
   let bus: StartedBus;
   try {
@@ -43,7 +45,7 @@ async function harness(opts: { filter?: unknown[]; api?: Record<string, unknown>
           },
         },
       },
-      plugins: [capture.definition, sink.definition],
+      plugins: [mispPlugin, sink.definition],
       searchRoots: false,
       logger,
     });
@@ -51,7 +53,7 @@ async function harness(opts: { filter?: unknown[]; api?: Record<string, unknown>
     await misp.stop();
     throw e;
   }
-  const h = { misp, bus, records: logger.records, app: capture.app(), sink };
+  const h = { misp, bus, records: logger.records, app: bus.bus.plugin<MispApp>('misp'), sink };
   running.push(h);
   return h;
 }
@@ -214,21 +216,20 @@ describe('snapshots → POST /attributes/restSearch', () => {
   }, 60_000);
 
   test('without an api section the plugin is receive-only: no snapshot, no sighting subscription', async () => {
-    const sink = sinkPlugin();
-    const capture = capturingMisp();
+    const sink = probeApp({ name: 'sink', topics: ['stix2/indicator'] });
     const logger = recordingLogger();
     const bus = await startThreatBus({
       config: { plugins: { apps: { misp: { zmq: { host: '127.0.0.1', port: 9 } }, sink: {} } } },
-      plugins: [capture.definition, sink.definition],
+      plugins: [mispPlugin, sink.definition],
       searchRoots: false,
       logger,
     });
     try {
       const { bodies, reply } = collectingReply();
-      await capture.app().snapshot(request(), reply);
+      await bus.bus.plugin<MispApp>('misp').snapshot(request(), reply);
       expect(bodies).toHaveLength(0);
       await sink.bus().publish(sightingOf('5f7b2284-bdd8-4ef4-b457-032ac0a82f02'));
-      expect(capture.app().sightings).toEqual({ sent: 0, failed: 0, retries: 0, skipped: 0 });
+      expect(bus.bus.plugin<MispApp>('misp').sightings).toEqual({ sent: 0, failed: 0, retries: 0, skipped: 0 });
       expect(logger.records.filter((r) => /without API connection/.test(r.message))).toHaveLength(1);
       expect(logger.records.some((r) => r.message === 'Cannot perform snapshot request. No MISP API connection.')).toBe(true);
     } finally {

@@ -6,7 +6,10 @@ import * as zmq from 'zeromq';
 import { startThreatBus } from 'threatbus';
 import type { Indicator, StartedBus } from 'threatbus';
 import { loadVectors } from '../../../tools/vectors';
-import { capturingMisp, notification, recordingLogger, sinkPlugin, sleep, uuid, waitFor } from './helpers';
+import { probeApp } from 'threatbus/testing';
+import mispPlugin from '../src';
+import type { MispApp } from '../src';
+import { notification, recordingLogger, sleep, uuid, waitFor } from './helpers';
 import type { LogRecord } from './helpers';
 
 interface Harness {
@@ -15,7 +18,7 @@ interface Harness {
   bus: StartedBus;
   received: Indicator[];
   records: LogRecord[];
-  app: ReturnType<ReturnType<typeof capturingMisp>['app']>;
+  app: MispApp;
   /** Publish one frame text. */
   send(text: string): Promise<void>;
   /** Publish a notification object as MISP does. */
@@ -27,12 +30,11 @@ async function harness(filter: unknown[] = []): Promise<Harness> {
   const pub = new zmq.Publisher();
   await pub.bind('tcp://127.0.0.1:*');
   const port = Number(/:(\d+)$/.exec(pub.lastEndpoint!)![1]);
-  const sink = sinkPlugin();
-  const misp = capturingMisp();
+  const sink = probeApp({ name: 'sink', topics: ['stix2/indicator'] });
   const logger = recordingLogger();
   const bus = await startThreatBus({
     config: { plugins: { apps: { misp: { zmq: { host: '127.0.0.1', port }, filter }, sink: {} } } },
-    plugins: [misp.definition, sink.definition],
+    plugins: [mispPlugin, sink.definition],
     searchRoots: false,
     logger,
   });
@@ -42,7 +44,7 @@ async function harness(filter: unknown[] = []): Promise<Harness> {
     bus,
     received: sink.received as Indicator[],
     records: logger.records,
-    app: misp.app(),
+    app: bus.bus.plugin<MispApp>('misp'),
     send: (text) => h.pub.send(text),
     publish: (n) => h.pub.send(`misp_json_attribute ${JSON.stringify(n)}`),
     close: async () => {
