@@ -14,7 +14,7 @@ import { inmemBackbone } from './backbones/inmem';
 import { normalizeLogLevel } from './logging';
 import type { LoggingConfig } from './logging';
 import type { MetricsServerConfig } from './metrics/server';
-import type { AppPluginDefinition, BackbonePluginDefinition, PluginDefinition, PluginKind } from './plugin';
+import type { AppPluginDefinition, BackbonePluginDefinition, PluginConfigProblem, PluginDefinition, PluginKind } from './plugin';
 import { isJsonObject } from './json-object';
 import { ErrorCode, isThreatBusError } from './errors';
 
@@ -65,6 +65,8 @@ export function planBus(raw: RawConfig, options: PlanOptions = {}): BusPlan {
   };
   normalizeLevels(data);
   const problems: ConfigProblem[] = validateAgainst(coreConfigSchema, data, [], sourceOf);
+  // `plugins: "zmq"` and the like: the schema said what is wrong; there is nothing to plan plugins from.
+  if (data.plugins !== undefined && !isJsonObject(data.plugins)) throw new ConfigError(problems);
   const plugins = (data.plugins ?? {}) as Record<string, unknown>;
   const sections = {
     backbone: asSection(plugins.backbones),
@@ -131,12 +133,18 @@ export function planBus(raw: RawConfig, options: PlanOptions = {}): BusPlan {
 
 /** Schema problems of one plugin section, then (only if there are none) the plugin's own checks. */
 function validateSection(definition: PluginDefinition, config: unknown, path: string[], sourceOf: (path: string) => string | undefined): ConfigProblem[] {
-  if (!definition.configSchema) {
-    return isJsonObject(config) ? [] : [{ path: path.join('.'), message: 'must be a mapping', source: sourceOf(path.join('.')) }];
-  }
-  const problems = validateAgainst(definition.configSchema, config, path, sourceOf);
+  const problems = definition.configSchema
+    ? validateAgainst(definition.configSchema, config, path, sourceOf)
+    : isJsonObject(config) ? [] : [{ path: path.join('.'), message: 'must be a mapping', source: sourceOf(path.join('.')) }];
   if (problems.length > 0 || !definition.validate) return problems;
-  return definition.validate(config as never).map((p) => {
+  let found: PluginConfigProblem[];
+  try {
+    found = definition.validate(config as never);
+  } catch (e) {
+    // A plugin's check that throws is a problem of that plugin, reported with the others, not a crash of --check.
+    return [{ path: path.join('.'), message: `the plugin's config check failed: ${(e as Error)?.message ?? String(e)}` }];
+  }
+  return found.map((p) => {
     const full = [...path, ...(p.path ? [p.path] : [])].join('.');
     return { path: full, message: p.message, source: sourceOf(full) };
   });

@@ -10,20 +10,43 @@ import { parseEnv } from 'node:util';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOP_LEVEL_KEYS } from './schema';
+import { ConfigError } from './validate';
+import { ErrorCode, ThreatBusError } from '../errors';
+import type { ConfigProblem } from './validate';
 
 export const ENV_PREFIX = 'THREATBUS_';
 
-/** Type an environment value: booleans, numbers, YAML/JSON lists and maps, quoted strings, dynaconf's `@int`/`@float`/`@bool`/`@json`/`@str` markers. */
+/** An environment value with a type marker (`@int abc`) that does not fit it. */
+export class EnvValueError extends ThreatBusError {
+  override readonly name = 'EnvValueError';
+  constructor(message: string) {
+    super(ErrorCode.CONFIG_INVALID, message);
+  }
+}
+
+/** Type an environment value (throws EnvValueError for a marker whose value does not fit): booleans, numbers, YAML/JSON lists and maps, quoted strings, dynaconf's `@int`/`@float`/`@bool`/`@json`/`@str` markers. */
 export function parseEnvValue(raw: string): unknown {
   const text = raw.trim();
   const marker = /^@(int|float|bool|json|str)\s+(.*)$/s.exec(text);
   if (marker) {
     const [, kind, rest] = marker;
+    const value = rest.trim();
     switch (kind) {
-      case 'int': return Number.parseInt(rest, 10);
-      case 'float': return Number.parseFloat(rest);
-      case 'bool': return /^(true|1|yes|on)$/i.test(rest.trim());
-      case 'json': return JSON.parse(rest);
+      case 'int':
+        if (!/^[+-]?\d+$/.test(value)) throw new EnvValueError(`@int needs an integer, got ${JSON.stringify(value)}`);
+        return Number.parseInt(value, 10);
+      case 'float': {
+        const n = Number(value);
+        if (value === '' || !Number.isFinite(n)) throw new EnvValueError(`@float needs a number, got ${JSON.stringify(value)}`);
+        return n;
+      }
+      case 'bool': return /^(true|1|yes|on)$/i.test(value);
+      case 'json':
+        try {
+          return JSON.parse(rest);
+        } catch (e) {
+          throw new EnvValueError(`@json needs valid JSON: ${(e as Error).message}`);
+        }
       default: return rest;
     }
   }
@@ -60,7 +83,9 @@ type Json = Record<string, unknown>;
  * Apply every THREATBUS_* variable (or `options.prefix`, for apps such as
  * vast-threatbus that use the same scheme) to `config` (mutated). Returns the dotted
  * paths that came from the environment with the variable that set them, so
- * validation errors can say where a bad value came from.
+ * validation errors can say where a bad value came from. A variable whose
+ * marked value does not fit its marker (`@int abc`, `@json {bad`) is a
+ * ConfigError naming the variable.
  */
 export function applyEnvOverrides(
   config: Json,
@@ -70,6 +95,7 @@ export function applyEnvOverrides(
   const prefix = options.prefix ?? ENV_PREFIX;
   const topLevelKeys = options.topLevelKeys ?? TOP_LEVEL_KEYS;
   const origins = new Map<string, string>();
+  const problems: ConfigProblem[] = [];
   const names = Object.keys(env).filter((k) => k.startsWith(prefix)).sort();
   for (const name of names) {
     const segments = name.slice(prefix.length).split('__').filter((s) => s.length > 0);
@@ -81,7 +107,12 @@ export function applyEnvOverrides(
       const key = matchKey(node, segments[i]);
       path.push(key);
       if (i === segments.length - 1) {
-        node[key] = parseEnvValue(env[name] ?? '');
+        try {
+          node[key] = parseEnvValue(env[name] ?? '');
+        } catch (e) {
+          if (!(e instanceof EnvValueError)) throw e;
+          problems.push({ path: [...path].join('.'), message: e.message, source: `env ${name}` });
+        }
       } else {
         const next = node[key];
         if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
@@ -90,6 +121,8 @@ export function applyEnvOverrides(
     }
     origins.set(path.join('.'), name);
   }
+  // Every bad variable at once, each named (a value that is not set is not validated again as `null`).
+  if (problems.length > 0) throw new ConfigError(problems);
   return origins;
 }
 

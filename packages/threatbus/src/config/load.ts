@@ -3,7 +3,7 @@
  * THREATBUS_* environment overrides. Validation happens later, once the
  * plugins (and their schemas) are known.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { applyEnvOverrides, environmentWithDotenv } from './env';
@@ -32,17 +32,45 @@ export function findConfigFile(cwd: string): string | undefined {
 }
 
 /** Parse YAML text into a mapping, with errors that give file, line and column. */
+/**
+ * Aliases a config may expand (`*name`). A real config needs a handful; a
+ * "billion laughs" document nests aliases of aliases to expand into gigabytes.
+ */
+export const MAX_YAML_ALIASES = 100;
+
 export function parseConfigYaml(text: string, name: string): Record<string, unknown> {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(doc.errors.map((e) => ({ path: '', message: `not valid YAML: ${e.message.split('\n')[0]}`, source: name })));
   }
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (e) {
+    // yaml throws a ReferenceError for an alias bomb (and for an alias to a missing anchor).
+    const problem = /alias count/i.test((e as Error).message)
+      ? `refused: its aliases (*name) expand too much (a YAML "billion laughs" document?); at most ${MAX_YAML_ALIASES} alias expansions are allowed`
+      : `not valid YAML: ${(e as Error).message}`;
+    throw new ConfigError([{ path: '', message: problem, source: name }]);
+  }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigError([{ path: '', message: `the config must be a YAML mapping with 'logging' and 'plugins', got a ${Array.isArray(value) ? 'list' : typeof value}`, source: name }]);
   }
   return value as Record<string, unknown>;
+}
+
+/** The text of the config file, or a ConfigError saying why it cannot be read. */
+function readConfigFile(file: string): string {
+  try {
+    if (statSync(file).isDirectory()) throw new ConfigError([{ path: '', message: `configuration file ${file} is a directory, not a YAML file` }]);
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (e as Error).message;
+    throw new ConfigError([{ path: '', message: `cannot read configuration file ${file}: ${why}` }]);
+  }
 }
 
 export function loadRawConfig(options: LoadOptions = {}): RawConfig {
@@ -58,7 +86,7 @@ export function loadRawConfig(options: LoadOptions = {}): RawConfig {
   } else {
     file = findConfigFile(cwd);
   }
-  const data = file ? parseConfigYaml(readFileSync(file, 'utf8'), basename(file)) : {};
+  const data = file ? parseConfigYaml(readConfigFile(file), basename(file)) : {};
   const envOrigins = applyEnvOverrides(data, env);
   if (!file && envOrigins.size === 0) {
     throw new ConfigError([{ path: '', message: `no configuration: pass -c <file.yaml>, or put ${DEFAULT_CONFIG_NAMES.join(' or ')} in ${cwd}` }]);

@@ -79,13 +79,27 @@ function schemaAt(schema: JsonSchema, schemaPath: string): JsonSchema | undefine
   return node as JsonSchema | undefined;
 }
 
+/**
+ * For a key required by the `then` of `if: { not: { required: [url] } }`
+ * (the usual "either url or host/port/..." shape): ` (unless url is given)`.
+ */
+function unlessGiven(schema: JsonSchema, schemaPath: string): string {
+  const parts = schemaPath.replace(/^#/, '').split('/').slice(1);
+  const at = parts.lastIndexOf('then');
+  if (at < 0) return '';
+  let node: unknown = schema;
+  for (const p of parts.slice(0, at)) node = (node as Record<string, unknown> | undefined)?.[p];
+  const alternatives = ((node as { if?: { not?: { required?: unknown } } } | undefined)?.if?.not?.required);
+  return Array.isArray(alternatives) && alternatives.length > 0 ? ` (unless ${alternatives.join(' or ')} is given)` : '';
+}
+
 function toProblem(e: ErrorObject, data: unknown, schema: JsonSchema, prefix: string[]): { segments: string[]; message: string } {
   const at = pointerToPath(e.instancePath);
   const found = (v: unknown) => `, got ${describe(v)}`;
   switch (e.keyword) {
     case 'required': {
       const key = (e.params as { missingProperty: string }).missingProperty;
-      return { segments: [...prefix, ...at, key], message: 'is required' };
+      return { segments: [...prefix, ...at, key], message: `is required${unlessGiven(schema, e.schemaPath)}` };
     }
     case 'additionalProperties': {
       const key = (e.params as { additionalProperty: string }).additionalProperty;
@@ -119,6 +133,8 @@ export function validateAgainst(
   const seen = new Set<string>();
   const problems: ConfigProblem[] = [];
   for (const e of validate.errors ?? []) {
+    // `must match "then" schema` only summarises the errors of the `then` branch, which are reported too (and say what is missing).
+    if (e.keyword === 'if') continue;
     // `type: [object, null]` and similar produce one error per branch; keep the first per path.
     const { segments, message } = toProblem(e, data, schema, prefix);
     const path = segments.join('.');
