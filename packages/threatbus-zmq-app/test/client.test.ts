@@ -3,7 +3,7 @@ import { MessageType } from 'threatbus';
 import type { Indicator, Message } from 'threatbus';
 import { ThreatBusClient, parseEndpoint } from '../src';
 import type { IncomingMessage } from '../src';
-import { startBus, until, sleep, indicator, sighting, collect, requestJson } from './helpers';
+import { startBus, sleep, indicator, sighting, collect, requestJson, waitFor } from './helpers';
 import type { TestBus } from './helpers';
 
 const fast = { heartbeatIntervalMs: 100, requestTimeoutMs: 500, retryDelayMs: 50, maxRetryDelayMs: 200 };
@@ -46,12 +46,12 @@ describe('client against a running bus', () => {
     for (let i = 0; i < 3; i++) got.push((await it.next()).value as IncomingMessage);
     await it.return!();
     expect(got).toEqual(sent);
-    await until(() => viaCallback.length === 3, 2000, 'callbacks');
+    await waitFor('callbacks', () => viaCallback.length === 3);
 
     const sightings = collect(t, 'stix2/sighting');
     const s = sighting(sent[0]);
     await c.publishSighting(s);
-    await until(() => sightings.length === 1, 2000, 'sighting in the bus');
+    await waitFor('sighting in the bus', () => sightings.length === 1);
     expect(sightings[0]).toEqual(s);
   });
 
@@ -83,7 +83,7 @@ describe('client against a running bus', () => {
     b.onMessage((m) => bGot.push(m));
     const bystander = collect(t, 'stix2/indicator');
     await b.start();
-    await until(() => bGot.length >= 2, 3000, 'history at B');
+    await waitFor('history at B', () => bGot.length >= 2);
     expect(requests.map((r) => (r as { snapshot_type: number }).snapshot_type).sort()).toEqual([1, 2]);
     expect(requests.every((r) => (r as { snapshot: number }).snapshot === 172800)).toBe(true);
     expect(bGot.filter((m) => m.type === 'snapshotrequest')).toHaveLength(0);
@@ -101,7 +101,7 @@ describe('client against a running bus', () => {
     await c.start();
     const sent = Array.from({ length: 20 }, (_, i) => indicator(200 + i));
     await Promise.all(sent.map((i) => c.publishIndicator(i)));
-    await until(() => seen.length === 20, 3000, '20 indicators');
+    await waitFor('20 indicators', () => seen.length === 20);
     expect(seen).toEqual(sent);
   });
 });
@@ -113,7 +113,7 @@ test('subscriptions of silent apps expire; a connected app keeps its subscriptio
     const silent = await requestJson(t.manage, { action: 'subscribe', topic: 'stix2/indicator' });
     await c.start();
     await t.started.bus.publish(indicator(1));
-    await until(() => t.app.registry!.get(silent.topic as string) === undefined, 3000, 'expiry');
+    await waitFor('expiry', () => t.app.registry!.get(silent.topic as string) === undefined);
     expect(await requestJson(t.manage, { action: 'heartbeat', topic: silent.topic })).toEqual({ status: 'error' });
     expect(t.started.bus.router.subscribersOf('stix2/indicator')).toHaveLength(1);
     await sleep(400);
@@ -149,22 +149,22 @@ test('the client re-subscribes when the bus restarts, and traffic flows both way
     await c.start();
     const first = c.p2pTopic;
     await t.started.bus.publish(indicator(1));
-    await until(() => got.length === 1, 3000, 'first indicator');
+    await waitFor('first indicator', () => got.length === 1);
     await t.close();
     await sleep(300); // heartbeats time out while the bus is down
     t = await startBus({ manage: ports.manage, pub: ports.pub, sub: ports.sub });
-    await until(() => events.includes('resubscribed') && t.app.registry!.size === 1, 10_000, 're-subscription');
+    await waitFor('re-subscription', () => events.includes('resubscribed') && t.app.registry!.size === 1);
     expect(events[0]).toBe('subscribed');
     expect(events).toContain('disconnected');
     expect(c.p2pTopic).not.toBe(first);
     const sub = t.app.registry!.get(c.p2pTopic!)!;
-    await until(() => sub.join === 'joined', 3000, 'SUB rejoined');
+    await waitFor('SUB rejoined', () => sub.join === 'joined');
     await t.started.bus.publish(indicator(2));
-    await until(() => got.length === 2, 3000, 'indicator after restart');
+    await waitFor('indicator after restart', () => got.length === 2);
     expect((got[1] as Indicator).pattern).toBe(indicator(2).pattern);
     const seen = collect(t, 'stix2/sighting');
     await c.publishSighting(sighting(indicator(3)));
-    await until(() => seen.length === 1, 3000, 'sighting after restart');
+    await waitFor('sighting after restart', () => seen.length === 1);
   } finally {
     await c.close();
     await t.close();

@@ -2,7 +2,7 @@
 import { loadVectors } from '../../../tools/vectors';
 import { parseStixObject, encodeMessage, parseTimestampInstant } from './stix-helpers';
 import { decodeInboundFrame } from '../src';
-import { startBus, requestJson, rawSubscriber, rawPublisher, until, sleep, indicator, collect } from './helpers';
+import { startBus, requestJson, rawSubscriber, rawPublisher, sleep, indicator, collect, waitFor } from './helpers';
 import type { TestBus } from './helpers';
 
 const vectors = loadVectors<Record<string, unknown>, unknown>('zmq-frames.json');
@@ -61,10 +61,10 @@ describe('frames over real sockets', () => {
     const sub = rawSubscriber(t.ports.pub, p2p as string);
     const pub = rawPublisher(t.ports.sub);
     try {
-      await until(() => t.app.registry!.get(p2p as string)!.join === 'joined', 3000, 'the SUB socket to join');
+      await waitFor('the SUB socket to join', () => t.app.registry!.get(p2p as string)!.join === 'joined');
       await sleep(100); // the plugin's SUB subscription reaching our PUB (slow joiner on the app side)
       for (const f of input.published_frames) await pub.send(f);
-      await until(() => sub.frames.length >= 2, 3000, 'two frames');
+      await waitFor('two frames', () => sub.frames.length >= 2);
       const expected = v.expected as { frame: string }[];
       expected.forEach((e, i) => expectSameFrame(sub.frames[i], e.frame.replace('<p2p>', p2p as string)));
     } finally {
@@ -80,7 +80,7 @@ describe('frames over real sockets', () => {
     const pub = rawPublisher(t.ports.sub);
     const seen = collect(t, 'stix2');
     try {
-      await until(() => t.app.registry!.get(p2p as string)!.join === 'joined', 3000, 'join');
+      await waitFor('join', () => t.app.registry!.get(p2p as string)!.join === 'joined');
       await sleep(100);
       const bad = [
         ...(byName('derived: identity object').input as { published_frames: string[] }).published_frames,
@@ -92,7 +92,7 @@ describe('frames over real sockets', () => {
       for (const f of bad) await pub.send(f);
       const anything = byName('derived: any stix2/* topic');
       for (const f of (anything.input as { published_frames: string[] }).published_frames) await pub.send(f);
-      await until(() => sub.frames.length >= 1, 3000, 'the valid frame');
+      await waitFor('the valid frame', () => sub.frames.length >= 1);
       await sleep(150);
       expect(sub.frames).toHaveLength(1);
       expect(seen).toHaveLength(1);
@@ -112,7 +112,7 @@ describe('frames over real sockets', () => {
     await sleep(50);
     const sub = rawSubscriber(t.ports.pub, p2p as string);
     try {
-      await until(() => sub.frames.length >= 50, 3000, '50 frames');
+      await waitFor('50 frames', () => sub.frames.length >= 50);
       expect(sub.frames.map((f) => (parseStixObject(JSON.parse(f.slice(f.indexOf(' ') + 1))) as { id: string }).id)).toEqual(sent.map((i) => i.id));
       expect(sub.frames.every((f) => f.startsWith(`${p2p as string}indicator {"type": "indicator"`))).toBe(true);
     } finally {
@@ -127,9 +127,9 @@ describe('frames over real sockets', () => {
     const a = rawSubscriber(t.ports.pub, ind.topic as string);
     const b = rawSubscriber(t.ports.pub, sig.topic as string);
     try {
-      await until(() => t.app.registry!.get(ind.topic as string)!.join === 'joined' && t.app.registry!.get(sig.topic as string)!.join === 'joined', 3000, 'join');
+      await waitFor('join', () => t.app.registry!.get(ind.topic as string)!.join === 'joined' && t.app.registry!.get(sig.topic as string)!.join === 'joined');
       await t.started.bus.publish(indicator(7));
-      await until(() => a.frames.length === 1, 3000, 'indicator');
+      await waitFor('indicator', () => a.frames.length === 1);
       await sleep(100);
       expect(b.frames).toHaveLength(0);
       expect(await requestJson(t.manage, { action: 'unsubscribe', topic: ind.topic })).toEqual({ status: 'success' });
@@ -152,7 +152,7 @@ test('an app subscribing with a shorter prefix (not its p2p topic) gets its mess
     await sleep(100);
     await t.started.bus.publish(indicator(1));
     await t.started.bus.publish(indicator(2));
-    await until(() => sub.frames.length === 2, 3000, 'frames after the join timeout');
+    await waitFor('frames after the join timeout', () => sub.frames.length === 2);
     expect(t.app.registry!.get(p2p as string)!.join).toBe('waiting');
   } finally {
     sub.socket.close();

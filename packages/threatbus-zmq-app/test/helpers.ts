@@ -1,31 +1,31 @@
 /** Start a bus with the zmq plugin on free ports; raw ZeroMQ helpers for driving it like a foreign app. */
 import { Request, Subscriber, Publisher } from 'zeromq';
-import { startThreatBus, silentLogger, createIndicator, createSighting } from 'threatbus';
-import type { Logger, StartedBus, Indicator, Sighting, Message, Subscriber as BusSubscriber } from 'threatbus';
-import zmqPlugin, { ZmqApp } from '../src';
-import { sleep, waitFor } from '../../../tools/wait';
+import { createIndicator, createSighting } from 'threatbus';
+import type { Indicator, Sighting, Message, Subscriber as BusSubscriber } from 'threatbus';
+import { recordingLogger, sleep, startTestBus, waitFor } from 'threatbus/testing';
+import type { RecordingLogger, TestBus as KitTestBus } from 'threatbus/testing';
+import zmqPlugin from '../src';
+import type { ZmqApp } from '../src';
 import type { BoundPorts, ZmqAppConfig } from '../src';
 
 export interface TestBus {
-  started: StartedBus;
+  started: KitTestBus;
   app: ZmqApp;
   ports: BoundPorts;
   manage: string;
   close(): Promise<void>;
 }
 
-export async function startBus(config: Partial<ZmqAppConfig> = {}, logger: Logger = silentLogger()): Promise<TestBus> {
-  let app: ZmqApp | undefined;
-  const wrapped = { ...zmqPlugin, create: (ctx: Parameters<typeof zmqPlugin.create>[0]) => (app = zmqPlugin.create(ctx) as ZmqApp) };
-  const started = await startThreatBus({
+export async function startBus(config: Partial<ZmqAppConfig> = {}, logger: RecordingLogger = recordingLogger()): Promise<TestBus> {
+  const started = await startTestBus({
     config: { plugins: { apps: { zmq: { host: '127.0.0.1', manage: 0, pub: 0, sub: 0, ...config } } } },
-    plugins: [wrapped],
-    searchRoots: false,
+    plugins: [zmqPlugin],
+    probe: false,
     logger,
   });
-  const a = app as ZmqApp;
-  const ports = a.ports as BoundPorts;
-  return { started, app: a, ports, manage: `tcp://127.0.0.1:${ports.manage}`, close: () => started.close() };
+  const app = started.plugin<ZmqApp>('zmq');
+  const ports = app.ports as BoundPorts;
+  return { started, app, ports, manage: `tcp://127.0.0.1:${ports.manage}`, close: () => started.close() };
 }
 
 /** One request on a fresh REQ socket, as the original apps do; returns the raw reply text. */
@@ -68,10 +68,7 @@ export function rawPublisher(port: number): Publisher {
   return socket;
 }
 
-/** Poll `cond` until true (or fail after `timeoutMs`). */
-export const until = (cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> => waitFor(what, cond, timeoutMs, 10);
-
-export { sleep };
+export { sleep, waitFor };
 
 export function indicator(n: number): Indicator {
   return createIndicator({ pattern: `[ipv4-addr:value = '10.0.${Math.floor(n / 256) % 256}.${n % 256}']`, pattern_type: 'stix' });

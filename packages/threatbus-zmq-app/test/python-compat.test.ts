@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { loadVectors } from '../../../tools/vectors';
-import { startBus, indicator, collect, until } from './helpers';
+import { startBus, indicator, collect, waitFor } from './helpers';
 import { needs, PYTHON_ZMQ } from '../../../tools/peers';
 
 const PYTHON = '/usr/bin/python3';
@@ -26,9 +26,9 @@ pythonTest('a Python app speaking the original protocol works unchanged', async 
   createInterface({ input: child.stdout }).on('line', (l) => lines.push(JSON.parse(l) as Line));
   try {
     const sightings = collect(t, 'stix2/sighting');
-    await until(() => lines.some((l) => l.kind === 'ready'), 10_000, 'the Python app to subscribe');
+    await waitFor('the Python app to subscribe', () => lines.some((l) => l.kind === 'ready'));
     const p2p = lines.find((l) => l.kind === 'ready')!.p2p as string;
-    await until(() => t.app.registry!.get(p2p)?.join === 'joined', 5000, 'its SUB socket');
+    await waitFor('its SUB socket', () => t.app.registry!.get(p2p)?.join === 'joined');
     const sent = indicator(42);
     await t.started.bus.publish(sent);
     child.stdin.write('go\n');
@@ -55,7 +55,7 @@ pythonTest('a Python app speaking the original protocol works unchanged', async 
     expect((received[0].raw as string).startsWith(`${p2p}indicator {"type": "indicator", "spec_version": "2.1", "id": "${sent.id}"`)).toBe(true);
 
     // The sighting reached the bus, and came back to the app on its p2p topic.
-    await until(() => sightings.length === 1, 3000, 'the sighting in the bus');
+    await waitFor('the sighting in the bus', () => sightings.length === 1);
     const pySighting = lines.find((l) => l.kind === 'sent_sighting')!.sighting as Record<string, unknown>;
     expect(sightings[0]).toMatchObject({ id: pySighting.id, sighting_of_ref: sent.id, x_threatbus_source: 'VAST' });
     expect(received[1]).toMatchObject({ topic: `${p2p}sighting` });
