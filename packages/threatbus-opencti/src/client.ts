@@ -6,25 +6,31 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { isJsonObject } from 'threatbus';
+import { ErrorCode, isJsonObject, ThreatBusError } from 'threatbus';
 import { readCaBundle } from './config';
 import type { OpenCtiConfig } from './config';
 
 export const USER_AGENT = 'threatbus-opencti (Node.js)';
 
+/** GraphQL error codes that will not go away by retrying the same request. */
+const PERMANENT_GRAPHQL_CODES = new Set(['AUTH_REQUIRED', 'FORBIDDEN_ACCESS', 'UNSUPPORTED_ERROR']);
+
 /**
- * A failed call. `status` is the HTTP status (absent for network errors),
- * `code` the GraphQL error code OpenCTI gave (`AUTH_REQUIRED`, ...; OpenCTI
- * answers errors with HTTP 200, §4).
+ * A failed call: `TB_PEER_UNREACHABLE` without an answer (network, timeout),
+ * `TB_PEER_REJECTED` when OpenCTI answered with an error. `status` is the
+ * HTTP status, `graphqlCode` the code of OpenCTI's GraphQL error
+ * (`AUTH_REQUIRED`, ...; OpenCTI answers those with HTTP 200, spec/opencti.md §4).
  */
-export class OpenCtiError extends Error {
+export class OpenCtiError extends ThreatBusError {
   override readonly name = 'OpenCtiError';
   constructor(
     message: string,
     readonly status?: number,
-    readonly code?: string,
+    readonly graphqlCode?: string,
   ) {
-    super(message);
+    super(status === undefined ? ErrorCode.PEER_UNREACHABLE : ErrorCode.PEER_REJECTED, message, {
+      retriable: status === undefined || status === 429 || status >= 500 || (graphqlCode !== undefined && !PERMANENT_GRAPHQL_CODES.has(graphqlCode)),
+    });
   }
 }
 

@@ -63,7 +63,7 @@ describe('sightings → stixSightingRelationshipAdd', () => {
       x_threatbus_sighting_context: { host: '10.0.0.1' },
     });
     await client.publishSighting(s);
-    await waitFor('the sighting in OpenCTI', () => octi.graphql.sightings.length === 1);
+    await waitFor('the sighting in OpenCTI', () => h.app.counters.sightings.sent === 1);
     const org = octi.graphql.organizations[0];
     expect(octi.graphql.sightings[0]).toEqual({
       fromId: stix.id,
@@ -81,7 +81,7 @@ describe('sightings → stixSightingRelationshipAdd', () => {
 
     // A second sighting reuses the organization.
     await client.publishSighting(sightingOf(String(stix.id)));
-    await waitFor('the second sighting', () => octi.graphql.sightings.length === 2);
+    await waitFor('the second sighting', () => h.app.counters.sightings.sent === 2);
     expect(octi.graphql.requests.filter((r) => r.fields[0] === 'organizationAdd')).toHaveLength(1);
     expect(octi.graphql.sightings[1]).toMatchObject({ first_seen: '2021-01-02T03:04:05.678Z', last_seen: '2021-01-02T03:04:05.678Z', attribute_count: 1 });
   });
@@ -197,6 +197,16 @@ describe('the double is strict', () => {
       await expect(client.graphql('query Bad { indicators { edges { node { no_such_field } } } }', {})).rejects.toThrow(/HTTP 400/);
       await expect(client.graphql(operations.ADD_SIGHTING, { input: { fromId: 'x', toId: 'y' } })).rejects.toThrow();
       expect(octi.violations).toEqual([expect.stringContaining('Cannot query field "no_such_field"'), expect.stringContaining('attribute_count')]);
+      octi.violations.length = 0;
+      // Errors carry the core's stable codes.
+      const wrongToken = new OpenCtiClient({ url: octi.url, token: 'wrong', ssl: true, timeout: 5 });
+      const refused = await wrongToken.graphql(operations.FIND_INDICATOR, { id: 'indicator--5f7b2284-bdd8-4ef4-b457-032ac0a82f02' }).catch((e: unknown) => e);
+      wrongToken.close();
+      expect(refused).toMatchObject({ code: 'TB_PEER_REJECTED', retriable: false, status: 200, graphqlCode: 'AUTH_REQUIRED' });
+      const nowhere = new OpenCtiClient({ url: 'http://127.0.0.1:9', token: 't', ssl: true, timeout: 5 });
+      const unreachable = await nowhere.graphql(operations.FIND_INDICATOR, { id: 'x' }).catch((e: unknown) => e);
+      nowhere.close();
+      expect(unreachable).toMatchObject({ code: 'TB_PEER_UNREACHABLE', retriable: true });
     } finally {
       client.close();
       await octi.stop();
