@@ -4,6 +4,7 @@
  * (spec/core.md §11); every plugin gets a child logger carrying its name.
  */
 import * as winston from 'winston';
+import { isSecretKey, maskAll, maskSecrets } from './config/mask';
 
 export type LogLevelName = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
 export const LOG_LEVEL_NAMES: readonly LogLevelName[] = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
@@ -93,8 +94,10 @@ class WinstonLogger implements Logger {
   private log(level: WinstonLevel, message: string, meta?: LogMeta): void {
     if (meta) {
       const clean: LogMeta = {};
-      // An Error as meta value would serialise as {}; keep its message.
-      for (const [k, v] of Object.entries(meta)) clean[k] = v instanceof Error ? v.message : v;
+      // An Error as meta value would serialise as {}; keep its message. Secrets never reach a log (config/mask.ts).
+      for (const [k, v] of Object.entries(meta)) {
+        clean[k] = v instanceof Error ? v.message : isSecretKey(k) ? maskAll(v) : typeof v === 'object' && v !== null ? maskSecrets(v) : v;
+      }
       this.w.log({ ...clean, level, message, logger: this.name });
     } else {
       this.w.log({ level, message, logger: this.name });

@@ -3,5 +3,5 @@ export type { RawConfig, LoadOptions } from './load';
 export { ConfigError, formatProblem, validateAgainst } from './validate';
 export type { ConfigProblem } from './validate';
 export { applyEnvOverrides, parseEnvValue, environmentWithDotenv, ENV_PREFIX } from './env';
-export { maskSecrets, MASK } from './mask';
+export { maskSecrets, isSecretKey, MASK } from './mask';
 export { coreConfigSchema, loggingConfigSchema } from './schema';
