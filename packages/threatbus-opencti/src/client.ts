@@ -39,17 +39,18 @@ export class OpenCtiClient {
   private readonly agent: http.Agent;
   private readonly transport: typeof http | typeof https;
 
+  /** TLS options for https URLs: read once (the CA bundle too), used by the pool and by the stream. */
+  private readonly tls?: https.AgentOptions;
+
   constructor(private readonly config: Pick<OpenCtiConfig, 'url' | 'token' | 'ssl' | 'timeout'>) {
     this.base = new URL(config.url.endsWith('/') ? config.url : config.url + '/');
-    const tls = this.base.protocol === 'https:';
-    this.transport = tls ? https : http;
-    this.agent = tls
-      ? new https.Agent({
-          keepAlive: true,
-          rejectUnauthorized: config.ssl !== false,
-          ...(typeof config.ssl === 'string' ? { ca: readCaBundle(config.ssl) } : {}),
-        })
-      : new http.Agent({ keepAlive: true });
+    if (this.base.protocol === 'https:') {
+      const ca = typeof config.ssl === 'string' ? { ca: readCaBundle(config.ssl) } : {};
+      this.tls = { rejectUnauthorized: config.ssl !== false, ...ca };
+    }
+    this.transport = this.tls ? https : http;
+    // Keep-alive: a paged snapshot makes many requests in a row.
+    this.agent = this.tls ? new https.Agent({ keepAlive: true, ...this.tls }) : new http.Agent({ keepAlive: true });
   }
 
   /** The platform's URL without a trailing slash, for log lines. */
@@ -129,9 +130,7 @@ export class OpenCtiClient {
           method: 'GET',
           // The stream holds its connection for hours: not from the keep-alive pool.
           agent: false,
-          ...(this.base.protocol === 'https:'
-            ? { rejectUnauthorized: this.config.ssl !== false, ...(typeof this.config.ssl === 'string' ? { ca: readCaBundle(this.config.ssl) } : {}) }
-            : {}),
+          ...this.tls,
           signal,
           headers: this.headers({
             Accept: 'text/event-stream',

@@ -41,6 +41,11 @@ export interface OpenCtiConfig {
   };
 }
 
+/** An optional nested section whose keys all have defaults. */
+function subsection(properties: Record<string, JsonSchema>): JsonSchema {
+  return { type: 'object', additionalProperties: false, default: {}, properties };
+}
+
 export const configSchema: JsonSchema = {
   type: 'object',
   additionalProperties: false,
@@ -57,24 +62,14 @@ export const configSchema: JsonSchema = {
     page_size: { type: 'integer', minimum: 1, maximum: 5000, default: 500 },
     timeout: { type: 'number', exclusiveMinimum: 0, default: 30 },
     heartbeat_timeout: { type: 'number', exclusiveMinimum: 0, default: 45 },
-    reconnect: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        initial_delay: { type: 'number', exclusiveMinimum: 0, default: 1 },
-        max_delay: { type: 'number', exclusiveMinimum: 0, default: 60 },
-      },
-    },
-    sightings: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        retry_for: { type: 'number', minimum: 0, default: 300 },
-        retry_delay: { type: 'number', exclusiveMinimum: 0, default: 1 },
-      },
-    },
+    reconnect: subsection({
+      initial_delay: { type: 'number', exclusiveMinimum: 0, default: 1 },
+      max_delay: { type: 'number', exclusiveMinimum: 0, default: 60 },
+    }),
+    sightings: subsection({
+      retry_for: { type: 'number', minimum: 0, default: 300 },
+      retry_delay: { type: 'number', exclusiveMinimum: 0, default: 1 },
+    }),
   },
 };
 
