@@ -77,8 +77,8 @@ describe('threatbus-zeek against a Zeek-like WebSocket server', () => {
     // Zeek's own topic namespace: the plugin did not subscribe to it, so it never arrives.
     expect(z.publish('zeek/other', sighting())).toBe(0);
 
-    await waitFor('two sightings', () => h.probe.sightings.length === 2);
-    const [withSet, plain] = h.probe.sightings as Sighting[];
+    await waitFor('two sightings', () => h.probe.sightings().length === 2);
+    const [withSet, plain] = h.probe.sightings() as Sighting[];
     expect(plain).toMatchObject({ type: 'sighting', spec_version: '2.1', sighting_of_ref: ref, last_seen: '2021-05-04T15:15:58.919Z', x_threatbus_sighting_context: { noisy: false } });
     expect(plain.count).toBeUndefined();
     expect(withSet.x_threatbus_sighting_context).toEqual({ hosts: ['10.0.0.1'], n: 3 });
@@ -122,8 +122,8 @@ describe('threatbus-zeek against a Zeek-like WebSocket server', () => {
     for (const [z, n] of [[first, 1], [second, 2]] as const) {
       z.publish('threatbus/sighting', { name: 'Tenzir::sighting', args: [B.timestamp(0n), B.string(ref(n)), B.table([])] });
     }
-    await waitFor('two sightings', () => h.probe.sightings.length === 2);
-    expect((h.probe.sightings as Sighting[]).map((s) => s.sighting_of_ref).sort()).toEqual([ref(1), ref(2)]);
+    await waitFor('two sightings', () => h.probe.sightings().length === 2);
+    expect((h.probe.sightings() as Sighting[]).map((s) => s.sighting_of_ref).sort()).toEqual([ref(1), ref(2)]);
   });
 
   test('after Zeek restarts the plugin reconnects, logs lost and back, and asks for the snapshot again; another Zeek is undisturbed', async () => {

@@ -11,26 +11,16 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createIndicator, silentLogger, startThreatBus } from 'threatbus';
 import type { Indicator, Sighting, StartedBus } from 'threatbus';
 import plugin from '../src';
-import { probeApp, waitFor } from './support/helpers';
+import { freePort, probeApp, waitFor } from 'threatbus/testing';
 import { needs, REAL_ZEEK } from '../../../tools/peers';
 
 const ZEEK = process.env.THREATBUS_TEST_ZEEK ?? '';
 const zeek = needs(REAL_ZEEK);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 const domain = (value: string): Indicator => createIndicator({ pattern: `[domain-name:value = '${value}']`, pattern_type: 'stix' });
 
@@ -91,9 +81,9 @@ for (const backend of BACKENDS) {
       await exited;
     };
     const output = () => `Zeek stdout: ${stdout.join('')} stderr: ${stderr.join('')}`;
-    const probe = probeApp();
+    const probe = probeApp({ topics: ['stix2/sighting'] });
     const refs = (ids: string[], from: number): string[] =>
-      (probe.sightings.slice(from) as Sighting[]).map((s) => s.sighting_of_ref).filter((r) => ids.includes(r)).sort();
+      (probe.sightings().slice(from) as Sighting[]).map((s) => s.sighting_of_ref).filter((r) => ids.includes(r)).sort();
     let bus: StartedBus | undefined;
     try {
       bus = await startThreatBus({
@@ -111,9 +101,9 @@ for (const backend of BACKENDS) {
           last = Date.now();
           void probe.publish(first);
         }
-        return probe.sightings.length > 0;
+        return probe.sightings().length > 0;
       }, 20_000);
-      const sighting = probe.sightings[0] as Sighting;
+      const sighting = probe.sightings()[0] as Sighting;
       expect(sighting.sighting_of_ref).toBe(first.id);
       expect(sighting.x_threatbus_sighting_context).toEqual({ noisy: false });
       expect(stdout.join('')).toContain(`cluster backend: ${backend.expect}`);
@@ -121,16 +111,16 @@ for (const backend of BACKENDS) {
       // Two indicators with one value: each ADD is seen, the second match reports both.
       const [a, b, sentinel] = [domain('dup.example'), domain('DUP.example'), domain('sentinel.example')];
       const ids = [a.id, b.id, sentinel.id];
-      let mark = probe.sightings.length;
+      let mark = probe.sightings().length;
       await probe.publish(a);
       await waitFor(`a sighting of A (${output()})`, () => refs(ids, mark).includes(a.id));
-      mark = probe.sightings.length;
+      mark = probe.sightings().length;
       await probe.publish(b);
       await waitFor(`sightings of A and B (${output()})`, () => refs(ids, mark).includes(a.id) && refs(ids, mark).includes(b.id));
       expect(refs(ids, mark)).toEqual([a.id, b.id].sort());
 
       // REMOVE of A, then seeing the value again: B only. The sentinel's sighting comes after, in order.
-      mark = probe.sightings.length;
+      mark = probe.sightings().length;
       await probe.publish({ ...a, x_threatbus_update: 'REMOVE' } as Indicator);
       await probe.publish(sentinel);
       await waitFor(`the sentinel's sighting (${output()})`, () => refs(ids, mark).includes(sentinel.id));

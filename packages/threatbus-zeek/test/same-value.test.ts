@@ -23,7 +23,7 @@ afterEach(async () => {
   await z.close();
 });
 
-const sightedRefs = (from = 0): string[] => (h.probe.sightings.slice(from) as Sighting[]).map((s) => s.sighting_of_ref).sort();
+const sightedRefs = (from = 0): string[] => (h.probe.sightings().slice(from) as Sighting[]).map((s) => s.sighting_of_ref).sort();
 
 test('two indicators sharing a value: one sighting each; removing one leaves the other sighted', async () => {
   const a = domain('Dup.example');
@@ -34,7 +34,7 @@ test('two indicators sharing a value: one sighting each; removing one leaves the
   expect(z.intel.sources('dup.example', 'DOMAIN').sort()).toEqual([`threatbus:${a.id}`, `threatbus:${b.id}`].sort());
 
   expect(z.seen('dup.example', 'DOMAIN').sort()).toEqual([a.id, b.id].sort());
-  await waitFor('two sightings', () => h.probe.sightings.length === 2);
+  await waitFor('two sightings', () => h.probe.sightings().length === 2);
   expect(sightedRefs()).toEqual([a.id, b.id].sort());
 
   await h.probe.publish(domain('dup.example', { id: a.id, x_threatbus_update: 'REMOVE' }));
@@ -42,7 +42,7 @@ test('two indicators sharing a value: one sighting each; removing one leaves the
   expect(z.intel.sources('dup.example', 'DOMAIN')).toEqual([`threatbus:${b.id}`]);
 
   expect(z.seen('dup.example', 'DOMAIN')).toEqual([b.id]);
-  await waitFor('the third sighting', () => h.probe.sightings.length === 3);
+  await waitFor('the third sighting', () => h.probe.sightings().length === 3);
   expect(sightedRefs(2)).toEqual([b.id]);
 
   // Removing the last one takes the value out; a second REMOVE is harmless.
@@ -61,5 +61,5 @@ test('a re-sent indicator keeps one meta record (a snapshot after a reconnect do
   await waitFor('both ADDs in Zeek', () => z.events('Tenzir::intel').length === 2);
   expect(z.intel.sources('again.example', 'DOMAIN')).toEqual([`threatbus:${a.id}`]);
   expect(z.seen('again.example', 'DOMAIN')).toEqual([a.id]);
-  await waitFor('one sighting', () => h.probe.sightings.length === 1);
+  await waitFor('one sighting', () => h.probe.sightings().length === 1);
 });

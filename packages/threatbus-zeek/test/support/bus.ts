@@ -1,10 +1,10 @@
 /** A bus in-process with a probe app and the Zeek plugin, whose log lines are recorded. */
-import { createIndicator, silentLogger, startThreatBus } from 'threatbus';
-import type { Indicator, StartedBus } from 'threatbus';
+import { createIndicator } from 'threatbus';
+import type { Indicator } from 'threatbus';
+import { startTestBus } from 'threatbus/testing';
+import type { LogRecord, Probe, TestBus } from 'threatbus/testing';
 import plugin from '../../src';
 import type { ZeekApp, ZeekEvent } from '../../src';
-import { probeApp, recordingLogger } from './helpers';
-import type { LogRecord } from './helpers';
 
 export const domain = (d: string, extra: Partial<Indicator> = {}): Indicator =>
   createIndicator({ pattern: `[domain-name:value = '${d}']`, pattern_type: 'stix', created: '2021-05-04T15:15:58.919Z', ...extra });
@@ -16,33 +16,28 @@ export const intelArgs = (e: ZeekEvent): unknown[] => {
 };
 
 export interface Harness {
-  bus: StartedBus;
-  probe: ReturnType<typeof probeApp>;
+  bus: TestBus;
+  /** The kit's probe app: subscribed to sightings, answering indicator snapshots with `history`. */
+  probe: Probe;
   app: () => ZeekApp;
-  logs: LogRecord[];
+  /** What the Zeek plugin logged (live). */
+  readonly logs: LogRecord[];
   close(): Promise<void>;
 }
 
 export async function startBus(zeekConfig: Record<string, unknown>, history: Indicator[] = []): Promise<Harness> {
-  const probe = probeApp(history);
-  const logs: LogRecord[] = [];
-  let app: ZeekApp | undefined;
-  const wrapped = { ...plugin, create: (ctx: Parameters<typeof plugin.create>[0]) => (app = plugin.create({ ...ctx, logger: recordingLogger(logs) }) as ZeekApp) };
-  const bus = await startThreatBus({
-    config: { plugins: { apps: { probe: {}, zeek: { ping_interval: 0, reconnect: { initial_delay: 0.05, max_delay: 0.2 }, ...zeekConfig } } } },
-    plugins: [probe.definition, wrapped],
-    searchRoots: false,
-    logger: silentLogger(),
+  const bus = await startTestBus({
+    config: { plugins: { apps: { zeek: { ping_interval: 0, reconnect: { initial_delay: 0.05, max_delay: 0.2 }, ...zeekConfig } } } },
+    plugins: [plugin],
+    probe: { topics: ['stix2/sighting'], history },
   });
   return {
     bus,
-    probe,
-    logs,
-    app: () => {
-      if (!app) throw new Error('zeek app not created');
-      return app;
+    probe: bus.probe,
+    get logs() {
+      return bus.logger.records.filter((r) => r.logger === 'threatbus.zeek' || r.logger.startsWith('threatbus.zeek.'));
     },
+    app: () => bus.plugin<ZeekApp>('zeek'),
     close: () => bus.close(),
   };
 }
-
