@@ -66,11 +66,16 @@ export class ZeekApp implements AppPlugin {
         },
         {
           onReady: (info) => this.onReady(peer, info),
-          onLost: () => this.detach(peer),
+          onLost: () => {
+            this.ctx.metrics.peer(url, false, 'reconnecting');
+            this.detach(peer);
+          },
           onData: (topic, data) => this.onData(peer, topic, data),
         },
       );
       this.peers.push(peer);
+      // Declared down until the first ack, so /readyz waits for every Zeek.
+      this.ctx.metrics.peer(url, false, 'connecting');
     }
     const unverified = c.endpoints.filter((e) => e.verify === false).map(endpointUrl);
     if (unverified.length > 0) {
@@ -117,6 +122,7 @@ export class ZeekApp implements AppPlugin {
 
   private onReady(peer: Peer, info: { endpoint: string; version: string; reconnected: boolean }): void {
     if (!info.reconnected) this.logger.info(`Connected to Zeek at ${peer.url}`, { zeek_version: info.version, zeek_endpoint: info.endpoint });
+    this.ctx.metrics.peer(peer.url, true);
     this.attach(peer, this.config.snapshot * DAY);
   }
 
@@ -128,6 +134,7 @@ export class ZeekApp implements AppPlugin {
     const { snapshotId } = this.ctx.bus.subscribe(Topic.INDICATOR, subscriber, snapshotSeconds > 0 ? { snapshotSeconds } : {});
     // Subscribe before unsubscribing, so no live indicator falls between the two.
     if (previous) this.ctx.bus.unsubscribe(Topic.INDICATOR, previous);
+    this.countSubscribers();
     if (snapshotId) this.logger.info(`Requested a snapshot of ${snapshotSeconds / DAY} days for Zeek at ${peer.url}`, { snapshot_id: snapshotId });
   }
 
@@ -135,16 +142,30 @@ export class ZeekApp implements AppPlugin {
     if (!peer.subscriber) return;
     this.ctx.bus.unsubscribe(Topic.INDICATOR, peer.subscriber);
     peer.subscriber = undefined;
+    this.countSubscribers();
+  }
+
+  private countSubscribers(): void {
+    this.ctx.metrics.subscribers(this.peers.filter((p) => p.subscriber).length);
   }
 
   /** Called by the router, synchronously: must not throw. */
   private deliver(peer: Peer, message: Message): void {
     try {
       const encoded = this.encode(message);
-      if (!encoded) return;
-      if (!peer.connection.sendEncoded(encoded)) this.logger.debug(`Zeek at ${peer.url} is not connected, indicator not sent`, { id: (message as { id?: string }).id });
-      else if (this.logger.isDebugEnabled()) this.logger.debug(`Sent ${encoded.eventName} to Zeek at ${peer.url}`, { id: (message as { id?: string }).id });
+      if (!encoded) {
+        this.ctx.metrics.dropped('not_mappable');
+        return;
+      }
+      if (!peer.connection.sendEncoded(encoded)) {
+        this.ctx.metrics.dropped('peer_down');
+        this.logger.debug(`Zeek at ${peer.url} is not connected, indicator not sent`, { id: (message as { id?: string }).id });
+        return;
+      }
+      this.ctx.metrics.messageOut(message.type);
+      if (this.logger.isDebugEnabled()) this.logger.debug(`Sent ${encoded.eventName} to Zeek at ${peer.url}`, { id: (message as { id?: string }).id });
     } catch (e) {
+      this.ctx.metrics.dropped('error');
       this.logger.error(`Error sending an indicator to Zeek at ${peer.url}`, { error: e });
     }
   }
@@ -173,6 +194,7 @@ export class ZeekApp implements AppPlugin {
       event = dataToEvent(data);
     } catch (e) {
       if (!(e instanceof BrokerDecodeError)) throw e;
+      this.ctx.metrics.dropped('invalid');
       this.logger.warn(`Ignoring a data message from Zeek at ${peer.url} that is not a Zeek event: ${e.problem}`, { topic });
       return;
     }
@@ -181,6 +203,7 @@ export class ZeekApp implements AppPlugin {
     if (local === 'sighting') {
       const mapped = eventToSighting(event, ns);
       if (!mapped.ok) {
+        this.ctx.metrics.dropped('invalid');
         this.logger.warn(`Dropping a sighting from Zeek at ${peer.url}: ${mapped.reason}`, { topic });
         return;
       }

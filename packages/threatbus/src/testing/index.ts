@@ -11,6 +11,7 @@ export { freePort, isReachableSync } from './net';
 export { probeApp } from './probe';
 export type { Probe, ProbeOptions } from './probe';
 export { startTestBus } from './test-bus';
+export { metricValue } from './metrics';
 export type { TestBus, TestBusOptions } from './test-bus';
 export { validatedConfig } from './plugin-context';
 export { backboneContract } from './backbone-contract';
