@@ -10,6 +10,12 @@
  * hook is logged and does not stop the others (spec/quirks.md C2), and envelopes
  * for ids of other instances are normal with a shared backbone, so they are
  * ignored at debug level.
+ *
+ * Each object id reaches the requester once per snapshot, however many apps
+ * (the store and MISP, or the stores of several bus instances on RabbitMQ)
+ * answer with it: the first envelope wins. The ids seen are kept compactly
+ * (SeenIds) and forgotten once no envelope of that snapshot arrived for
+ * `dedupeIdleMs` (default 10 minutes) or the requester unsubscribes.
  */
 import { randomUUID } from 'node:crypto';
 import { createSnapshotEnvelope, createSnapshotRequest, messageTypeName, snapshotTypesForTopic, MessageType, Topic } from './messages';
@@ -18,6 +24,17 @@ import type { Logger } from './logging';
 import type { AppPlugin } from './plugin';
 import type { Subscriber } from './queue';
 import type { Indicator, Sighting } from './stix/types';
+import { SeenIds } from './seen-ids';
+
+/** How long the ids sent for one snapshot are remembered after its last envelope. */
+export const SNAPSHOT_DEDUPE_IDLE_MS = 10 * 60_000;
+
+interface SentIds {
+  ids: SeenIds;
+  /** Fires when the snapshot has been quiet for the idle time. */
+  timer: NodeJS.Timeout;
+  duplicates: number;
+}
 
 export interface SnapshotApp {
   name: string;
@@ -28,11 +45,14 @@ export class SnapshotCoordinator implements Subscriber {
   /** snapshot id → the local subscriber that asked. */
   private readonly requesters = new Map<string, Subscriber>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** snapshot id → the object ids already handed to its requester. */
+  private readonly sent = new Map<string, SentIds>();
 
   constructor(
     private readonly logger: Logger,
     private readonly publish: (m: Message) => Promise<void>,
     private readonly apps: () => SnapshotApp[],
+    private readonly dedupeIdleMs = SNAPSHOT_DEDUPE_IDLE_MS,
   ) {}
 
   /** Topics the coordinator must be subscribed to. */
@@ -58,7 +78,37 @@ export class SnapshotCoordinator implements Subscriber {
 
   /** Forget the requests of a subscriber that went away. */
   forget(subscriber: Subscriber): void {
-    for (const [id, s] of this.requesters) if (s === subscriber) this.requesters.delete(id);
+    for (const [id, s] of this.requesters) {
+      if (s !== subscriber) continue;
+      this.requesters.delete(id);
+      this.forgetSent(id);
+    }
+  }
+
+  private forgetSent(snapshotId: string): void {
+    const sent = this.sent.get(snapshotId);
+    if (!sent) return;
+    clearTimeout(sent.timer);
+    this.sent.delete(snapshotId);
+    if (sent.duplicates > 0) {
+      this.logger.debug('Snapshot finished; duplicates left out', { snapshot_id: snapshotId, sent: sent.ids.size, duplicates: sent.duplicates });
+    }
+  }
+
+  /** True the first time an object id arrives for this snapshot. */
+  private firstTime(snapshotId: string, objectId: string): boolean {
+    let sent = this.sent.get(snapshotId);
+    if (!sent) {
+      const timer = setTimeout(() => this.forgetSent(snapshotId), this.dedupeIdleMs);
+      timer.unref();
+      sent = { ids: new SeenIds(), timer, duplicates: 0 };
+      this.sent.set(snapshotId, sent);
+    } else {
+      sent.timer.refresh();
+    }
+    if (sent.ids.add(objectId)) return true;
+    sent.duplicates++;
+    return false;
   }
 
   push(message: Message): void {
@@ -91,11 +141,13 @@ export class SnapshotCoordinator implements Subscriber {
       this.logger.debug('Ignoring SnapshotEnvelope for a snapshot this instance did not request', { snapshot_id: envelope.snapshot_id });
       return;
     }
+    if (!this.firstTime(envelope.snapshot_id, envelope.body.id)) return;
     requester.push(envelope.body);
   }
 
   /** Wait for snapshot hooks still running (used on shutdown). */
   async settle(): Promise<void> {
     await Promise.allSettled([...this.inFlight]);
+    for (const id of [...this.sent.keys()]) this.forgetSent(id);
   }
 }

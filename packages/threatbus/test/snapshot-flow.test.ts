@@ -1,4 +1,5 @@
 import { defineAppPlugin, startThreatBus, silentLogger, parseIndicator, parseSighting, MessageType } from '../src';
+import { SeenIds } from '../src/seen-ids';
 import type { AppBus, Message, SnapshotRequest, SnapshotReply, Indicator, Subscriber } from '../src';
 
 const old = (n: number): Indicator =>
@@ -97,4 +98,56 @@ test('no snapshot for topics that name no message type, and envelopes of unknown
   } finally {
     await started.close();
   }
+});
+
+test('a requester gets each object id once per snapshot, even when the store and MISP both answer', async () => {
+  const shared = [old(1), old(2), old(3)];
+  const answering = (name: string, bodies: Indicator[]) =>
+    defineAppPlugin({
+      name,
+      create: () => ({
+        start: async () => {},
+        stop: async () => {},
+        snapshot: async (request: SnapshotRequest, reply: SnapshotReply) => {
+          if (request.snapshot_type === MessageType.INDICATOR) for (const b of bodies) await reply.send(b);
+        },
+      }),
+    });
+  const onlyMisp = old(4);
+  const f = fakeApps();
+  const started = await startThreatBus({
+    config: { plugins: { apps: { store: {}, misp: {}, client: {} } } },
+    plugins: [answering('store', shared), answering('misp', [shared[2], onlyMisp, shared[0], shared[1]]), f.client],
+    searchRoots: false,
+    logger: silentLogger(),
+  });
+  try {
+    const first: Message[] = [];
+    f.bus().subscribe('stix2/indicator', { push: (m) => first.push(m) }, { snapshotSeconds: 3600 });
+    const second: Message[] = [];
+    f.bus().subscribe('stix2/indicator', { push: (m) => second.push(m) }, { snapshotSeconds: 3600 });
+    await settle();
+    const ids = (ms: Message[]) => ms.map((m) => (m as Indicator).id).sort();
+    const expected = [...shared, onlyMisp].map((i) => i.id).sort();
+    // Once each, also for a second snapshot of the same objects (dedupe is per snapshot, not global).
+    expect(ids(first)).toEqual(expected);
+    expect(ids(second)).toEqual(expected);
+    // Live traffic is not deduplicated: a new version of a snapshot object still arrives.
+    await f.bus().publish(shared[0]);
+    expect(ids(first).filter((id) => id === shared[0].id)).toHaveLength(2);
+  } finally {
+    await started.close();
+  }
+});
+
+test('SeenIds holds many ids compactly and tells types and non-UUID ids apart', () => {
+  const seen = new SeenIds();
+  const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+  for (let n = 0; n < 50_000; n++) expect(seen.add(`indicator--${uuid(n)}`)).toBe(true);
+  for (let n = 0; n < 50_000; n += 997) expect(seen.add(`indicator--${uuid(n)}`)).toBe(false);
+  expect(seen.add(`sighting--${uuid(1)}`)).toBe(true);
+  expect(seen.add('indicator--NOT-A-UUID')).toBe(true);
+  expect(seen.add('indicator--NOT-A-UUID')).toBe(false);
+  expect(seen.add(`indicator--${uuid(0xabc).toUpperCase()}`)).toBe(true);
+  expect(seen.size).toBe(50_003);
 });
