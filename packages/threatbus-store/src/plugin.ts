@@ -9,7 +9,7 @@ import type { AppContext, AppPlugin, Indicator, Message, Sighting, SnapshotReply
 import { DAY_MS } from './config';
 import type { StoreConfig } from './config';
 import { StoreDatabase } from './database';
-import type { PruneResult } from './database';
+import type { PruneResult, StoreStats } from './database';
 import { readPages } from './reader';
 import { ObjectKind } from './rows';
 import { BatchWriter } from './writer';
@@ -102,6 +102,13 @@ export class StoreApp implements AppPlugin {
       logger.error(`Could not prune the store: ${(e as Error).message}`);
       return undefined;
     }
+  }
+
+  /** What the store holds now (after writing the pending batch). */
+  stats(): StoreStats {
+    if (!this.db) throw new Error('the store is not running');
+    this.writer?.flush();
+    return this.db.stats(this.now());
   }
 
   /** Write the pending batch now (tests, shutdown). */
