@@ -17,6 +17,7 @@ import type { Backend } from './backend';
 import type { VastThreatBusConfig } from './config';
 import { LiveMatcher } from './live';
 import { AppMetrics, MetricsWriter } from './metrics';
+import { PrometheusMetrics } from './prometheus';
 import { describeCommand, run } from './process';
 import { Reporter } from './reporter';
 import { RetroMatcher } from './retro';
@@ -51,6 +52,8 @@ function quieter(logger: Logger): Logger {
 
 export class VastThreatBusApp {
   readonly metrics: AppMetrics;
+  /** The Prometheus view of `metrics`, served when `metrics.endpoint.enabled`. */
+  readonly prometheus: PrometheusMetrics;
   readonly backend: Backend;
   private readonly logger: Logger;
   private readonly reporter: Reporter;
@@ -96,6 +99,7 @@ export class VastThreatBusApp {
           })
         : null;
     this.metricsWriter = new MetricsWriter(this.metrics, c.metrics.filename, c.metrics.interval, this.logger);
+    this.prometheus = new PrometheusMetrics(this.metrics);
   }
 
   /** Run until `stop()`. Resolves after shutdown. */
@@ -128,6 +132,7 @@ export class VastThreatBusApp {
   async vastReachable(): Promise<boolean> {
     const cmd = this.backend.status();
     const r = await run(cmd, { timeoutS: 30, signal: this.stopController.signal });
+    this.prometheus.view.peer('vast', r.code === 0, 'unreachable');
     if (r.code === 0) return true;
     if (!this.stopped) {
       const why = r.spawnError?.message ?? (r.timedOut ? 'no answer within 30s' : r.stderr.trim() || `exit code ${r.code}`);
@@ -150,6 +155,13 @@ export class VastThreatBusApp {
     this.metricsWriter.start();
     let attach: Promise<void> = Promise.resolve();
     try {
+      const endpoint = c.metrics.endpoint;
+      if (endpoint.enabled) {
+        // Before anything connects, so an orchestrator sees /readyz answer 503 meanwhile.
+        await this.prometheus.listen(endpoint.host, endpoint.port);
+        this.logger.info(`Metrics endpoint listening on http://${endpoint.host}:${this.prometheus.address!.port}/metrics`);
+      }
+      this.prometheus.started();
       // VAST first: without it there is nothing to match against (the original exited here).
       let delay = this.o.retryDelayMs ?? 1000;
       while (!this.stopped && !(await this.vastReachable())) {
@@ -174,9 +186,13 @@ export class VastThreatBusApp {
       this.client = client;
       client.on('subscribed', (info) => {
         this.subscriptions++;
+        this.prometheus.view.peer('threatbus', true);
         this.logger.info(`Subscription successful. New p2p_topic: ${info.p2pTopic}${info.resubscribed ? ' (re-subscribed after Threat Bus lost the old one)' : ''}`);
       });
-      client.on('disconnected', (reason) => this.logger.warn(`Lost Threat Bus (${reason}); re-subscribing`));
+      client.on('disconnected', (reason) => {
+        this.prometheus.view.peer('threatbus', false, 'reconnecting');
+        this.logger.warn(`Lost Threat Bus (${reason}); re-subscribing`);
+      });
       client.onMessage((m) => this.onMessage(m));
       await client.start();
       if (this.stopped) return;
@@ -199,6 +215,7 @@ export class VastThreatBusApp {
       await this.client?.close();
       await this.metricsWriter.stop();
       await this.metricsWriter.writeOnce();
+      await this.prometheus.close();
     }
   }
 

@@ -27,7 +27,7 @@ export interface VastThreatBusConfig {
   retro_match_max_events: number;
   retro_match_timeout: number;
   max_background_tasks: number;
-  metrics: { interval: number; filename: string };
+  metrics: { interval: number; filename: string; endpoint: { enabled: boolean; host: string; port: number } };
   transform_context: string | null;
   sink: string | null;
 }
@@ -58,6 +58,17 @@ export const configSchema: JsonSchema = {
       properties: {
         interval: { type: 'integer', minimum: 0, default: 10 },
         filename: { type: 'string', minLength: 1, default: 'metrics.log' },
+        // Prometheus /metrics, /healthz, /readyz as the bus serves them (docs/observability.md); the Influx file stays.
+        endpoint: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            enabled: { type: 'boolean', default: false },
+            host: { type: 'string', minLength: 1, default: '127.0.0.1' },
+            port: { type: 'integer', minimum: 0, maximum: 65535, default: 9465 },
+          },
+        },
       },
     },
     transform_context: { type: ['string', 'null'], minLength: 1, default: null },

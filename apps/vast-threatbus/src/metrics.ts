@@ -35,10 +35,13 @@ export function pyFloat(n: number): string {
 
 export class Gauge implements Metric {
   value = 0;
+  /** Everything ever added, never reset: what the Prometheus endpoint serves as a counter. */
+  total = 0;
   isSet = false;
   constructor(readonly name: string) {}
   inc(n = 1): void {
     this.value += n;
+    this.total += n;
     this.isSet = true;
   }
   dec(n = 1): void {
@@ -76,6 +79,9 @@ export class Summary implements Metric {
   private minimum: number | null = null;
   max = 0;
   isSet = false;
+  /** Observations and their sum since start, never reset (the Prometheus endpoint's counters). */
+  totalCount = 0;
+  totalSum = 0;
   /** `float`: values are Python floats (printed `1.0`, not `1`), like the original's query times. */
   constructor(readonly name: string, private readonly float = false) {}
   get min(): number | bigint {
@@ -85,6 +91,8 @@ export class Summary implements Metric {
     return this.count === 0 ? 0 : this.sum / this.count;
   }
   observe(v: number): void {
+    this.totalCount += 1;
+    this.totalSum += v;
     this.sum += v;
     this.count += 1;
     this.minimum = this.minimum === null ? v : Math.min(this.minimum, v);

@@ -91,8 +91,13 @@ describe('metrics endpoint', () => {
     const consumer = probes.get('consumer')!;
     consumer.metrics.counter('threatbus_probe_things_total', 'things', ['result']).inc({ result: 'ok' }, 2);
     expect(() => consumer.metrics.counter('probe_things', 'bad name')).toThrow(/prefix threatbus_/);
+    let depth = 4;
+    consumer.metrics.sampled('threatbus_probe_depth', 'read at scrape time', 'gauge', () => depth);
     const { body } = await get(`${base}/metrics`);
     expect(valueOf(body, 'threatbus_probe_things_total', { plugin: 'consumer', result: 'ok' })).toBe(2);
+    expect(valueOf(body, 'threatbus_probe_depth', { plugin: 'consumer' })).toBe(4);
+    depth = 9;
+    expect(valueOf((await get(`${base}/metrics`)).body, 'threatbus_probe_depth', { plugin: 'consumer' })).toBe(9);
   });
 
   test('/healthz answers 200; /readyz follows the peers and names what a plugin waits for', async () => {

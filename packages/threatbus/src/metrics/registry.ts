@@ -31,6 +31,8 @@ export class BusMetrics {
   private readonly peerUp: Gauge<'plugin' | 'peer'>;
   private readonly snapshotSeconds: Histogram<'plugin'>;
   private readonly views = new Map<string, PluginMetrics>();
+  /** Per sampled metric name: each plugin's reader, called at scrape time. */
+  private readonly sampledReaders = new Map<string, Map<string, () => number>>();
 
   constructor(options: BusMetricsOptions = {}) {
     const registers = [this.registry];
@@ -65,6 +67,23 @@ export class BusMetrics {
     return this.registry.metrics();
   }
 
+  private sampled(plugin: string, name: string, help: string, kind: 'counter' | 'gauge', read: () => number): void {
+    let readers = this.sampledReaders.get(name);
+    if (!readers) {
+      const all = new Map<string, () => number>();
+      readers = all;
+      this.sampledReaders.set(name, all);
+      ownMetric(this.registry, name, () => {
+        const config = { name, help, labelNames: ['plugin'] as const, registers: [this.registry] };
+        // prom-client calls collect() on every scrape; the values are set from the readers then.
+        return kind === 'counter'
+          ? new Counter({ ...config, collect(this: Counter<'plugin'>) { this.reset(); for (const [p, r] of all) this.inc({ plugin: p }, r()); } })
+          : new Gauge({ ...config, collect(this: Gauge<'plugin'>) { for (const [p, r] of all) this.set({ plugin: p }, r()); } });
+      });
+    }
+    readers.set(plugin, read);
+  }
+
   private createView(plugin: string): PluginMetrics {
     // Every series exists from the start (at 0), so rate() and in = out + dropped work before the first message.
     const bind = (c: Counter<'plugin' | 'type'>): Record<MetricMessageType, Bound> =>
@@ -95,6 +114,7 @@ export class BusMetrics {
         health.peer(plugin, peer, up, detail);
       },
       snapshotDuration: (seconds) => snapshots.observe(seconds),
+      sampled: (name, help, kind, read) => this.sampled(plugin, name, help, kind, read),
       counter: (name, help, labelNames = []) => {
         const c = ownMetric(registry, name, () => new Counter({ name, help, labelNames: ['plugin', ...labelNames], registers: [registry] }));
         return { inc: (labels = {}, value = 1) => c.inc({ ...labels, plugin }, value) } satisfies PluginCounter;

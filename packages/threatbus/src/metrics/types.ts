@@ -43,6 +43,12 @@ export interface PluginMetrics {
   peer(peer: string, up: boolean, detail?: string): void;
   /** Duration of one snapshot answered by this plugin (`threatbus_snapshot_duration_seconds`). */
   snapshotDuration(seconds: number): void;
+  /**
+   * A series read at scrape time, for a value the plugin keeps anyway (a
+   * queue's size, a running total): the hot path does no extra work.
+   * `counter` values must never decrease.
+   */
+  sampled(name: string, help: string, kind: 'counter' | 'gauge', read: () => number): void;
   /** A counter of the plugin's own. `name` must start with `threatbus_`; `plugin` is added to `labelNames`. */
   counter(name: string, help: string, labelNames?: string[]): PluginCounter;
   gauge(name: string, help: string, labelNames?: string[]): PluginGauge;
