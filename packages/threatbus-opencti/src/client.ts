@@ -150,6 +150,13 @@ export class OpenCtiClient {
             reject(new OpenCtiError(`GET ${url.pathname} answered HTTP ${status}${reason}`, status));
             return;
           }
+          const type = res.headers['content-type'] ?? '';
+          if (!type.startsWith('text/event-stream')) {
+            // A login page of a proxy, say: not OpenCTI's stream.
+            res.resume();
+            reject(new OpenCtiError(`GET ${url.pathname} answered with ${JSON.stringify(type)} instead of an event stream (is url OpenCTI's base URL?)`, status));
+            return;
+          }
           resolve(res);
         },
       );

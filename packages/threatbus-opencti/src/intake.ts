@@ -63,7 +63,9 @@ export class IntakeHandler {
         return;
       case 'publish':
         for (const indicator of outcome.indicators) {
-          this.remember(indicator.id);
+          // A removed indicator may be gone from OpenCTI: its sightings are checked again.
+          if (indicator.x_threatbus_update === 'REMOVE') this.known.delete(indicator.id);
+          else this.remember(indicator.id);
           await this.bus.publish(indicator);
           this.counters.published++;
           if (indicator.x_threatbus_update === 'REMOVE') this.counters.removed++;

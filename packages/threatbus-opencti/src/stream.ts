@@ -34,6 +34,8 @@ export interface StreamCounters {
 export type StreamEventHandler = (event: string, data: string, where: string) => Promise<void>;
 
 const SILENT = 'silent';
+/** Largest SSE message accepted (characters). */
+const MAX_EVENT_CHARS = 32 * 1024 * 1024;
 
 /** What a failed attempt means for the operator, in one line. */
 export function describeStreamProblem(e: unknown, path: string): string {
@@ -121,9 +123,15 @@ export class StreamReader {
   /** Read one connection until it ends; returns why it ended. */
   private async consume(res: IncomingMessage, connection: AbortController): Promise<string> {
     const pending: EventSourceMessage[] = [];
+    let oversized = false;
     const parser = createParser({
       onEvent: (message) => pending.push(message),
-      onError: (e) => this.badFrame(`${e.message}`),
+      onError: (e) => {
+        if (e.type === 'max-buffer-size-exceeded') oversized = true;
+        else this.badFrame(e.message);
+      },
+      // A peer that never ends a line must not take all memory; OpenCTI's events are far smaller.
+      maxBufferSize: MAX_EVENT_CHARS,
     });
     const timeoutMs = this.config.heartbeat_timeout * 1000;
     let watchdog = setTimeout(silent, timeoutMs);
@@ -135,9 +143,15 @@ export class StreamReader {
       for await (const chunk of res as AsyncIterable<string>) {
         clearTimeout(watchdog);
         parser.feed(chunk);
+        if (oversized) return `an event larger than ${MAX_EVENT_CHARS} characters`;
         for (const message of pending.splice(0)) {
           if (this.abort.signal.aborted) return 'stopping';
-          await this.dispatch(message);
+          try {
+            await this.dispatch(message);
+          } catch (e) {
+            // The id was not advanced: the reconnect reads this event again.
+            return `could not put event ${message.id ?? '(no id)'} on the bus (${(e as Error).message})`;
+          }
         }
         watchdog = setTimeout(silent, timeoutMs);
       }

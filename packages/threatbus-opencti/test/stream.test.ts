@@ -5,6 +5,9 @@
  * missing stream, silent stream, malformed events.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createSighting } from 'threatbus';
 import { join } from 'node:path';
 import { OpenCtiDouble, envelope, indicatorStix } from './opencti-double';
 import { lines, startBus, tempDir, waitFor } from './helpers';
@@ -228,4 +231,32 @@ test('malformed events are logged (rate-limited) and skipped; the stream goes on
   expect(lines(h.records, 'warn', 'Skipping a malformed frame on the OpenCTI stream: a message without an event name')).toHaveLength(1);
   expect(h.app.counters.stream.malformed).toBe(1);
   expect(h.app.counters.stream.connections).toBe(1);
+});
+
+test('a URL that answers 200 with something else than an event stream (a proxy login page) is one clear error line', async () => {
+  const proxy = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>login</html>'));
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const octi = await double();
+  try {
+    const h = await bus(octi, { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
+    await waitFor('the error', () => lines(h.records, 'error', 'OpenCTI events stream').length === 1);
+    expect(lines(h.records, 'error', 'OpenCTI events stream')[0].message).toContain('answered with "text/html" instead of an event stream');
+    await buses.pop()!.closeBus();
+  } finally {
+    proxy.closeAllConnections();
+    await new Promise((resolve) => proxy.close(resolve));
+  }
+});
+
+test('a removed indicator is forgotten: a later sighting of it is checked with OpenCTI again', async () => {
+  const octi = await double();
+  const h = await bus(octi);
+  await connected(h);
+  const stix = indicatorStix('gone.example');
+  octi.emit('create', envelope('create', stix));
+  octi.emit('delete', envelope('delete', stix));
+  await waitFor('both', () => h.probe.indicators().length === 2);
+  await h.probe.publish(createSighting({ sighting_of_ref: String(stix.id) }));
+  await waitFor('the skip', () => h.app.counters.sightings.skipped === 1);
+  expect(octi.graphql.requests.map((r) => r.fields[0])).toContain('indicator');
 });
