@@ -3,44 +3,19 @@
  * zmq-app moved to free ports), examples/subscribe.js, then
  * examples/publish-indicator.js; the subscriber prints the indicator.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { waitFor } from '../../tools/wait';
+import { freePorts, startProcess } from '../../tools/processes';
+import type { Running } from '../../tools/processes';
 
 const ROOT = join(__dirname, '..', '..');
 const THREATBUS = join(ROOT, 'packages', 'threatbus', 'bin', 'threatbus.js');
 
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
 function start(args: string[], env: Record<string, string> = {}): Running {
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, output: () => output, exited };
-}
-
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((r) => {
-      const s = createServer();
-      s.listen(0, '127.0.0.1', () => r(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
+  return startProcess(process.execPath, args, ROOT, env);
 }
 
 const running: Running[] = [];
@@ -51,10 +26,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  for (const r of running.splice(0)) {
-    if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
-    await r.exited;
-  }
+  for (const r of running.splice(0)) await r.stop('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
 
