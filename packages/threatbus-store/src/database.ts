@@ -14,7 +14,7 @@
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { StoreError, StoreErrorCode, storeErrorFor } from './errors';
 import { ObjectKind } from './rows';
 import type { ObjectRow } from './rows';
@@ -101,6 +101,9 @@ export class StoreDatabase {
     const file = resolve(path);
     if (options.readonly && !existsSync(file)) {
       throw new StoreError(StoreErrorCode.UNAVAILABLE, `store database '${file}' does not exist; check plugins.apps.store.path (relative paths resolve against the working directory), or start the bus with the store once`);
+    }
+    if (!existsSync(dirname(file))) {
+      throw new StoreError(StoreErrorCode.UNAVAILABLE, `cannot open store database '${file}': the directory '${dirname(file)}' does not exist`);
     }
     let db: Db | undefined;
     try {

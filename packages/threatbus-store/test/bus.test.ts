@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { appContract, startTestBus, waitFor } from 'threatbus/testing';
 import type { TestBus } from 'threatbus/testing';
-import type { Indicator, Message, Sighting } from 'threatbus';
+import type { AppPluginDefinition, Indicator, Message, Sighting } from 'threatbus';
 import zmqPlugin, { ThreatBusClient } from 'threatbus-zmq-app';
 import type { ZmqApp } from 'threatbus-zmq-app';
 import mispPlugin, { mapAttribute } from 'threatbus-misp';
@@ -23,7 +23,9 @@ afterEach(async () => {
   removeTempDirs();
 });
 
-async function bus(config: Record<string, unknown>, plugins = [storePlugin, zmqPlugin]): Promise<TestBus> {
+type AnyApp = AppPluginDefinition<never>;
+
+async function bus(config: Record<string, unknown>, plugins: AnyApp[] = [storePlugin as AnyApp, zmqPlugin as AnyApp]): Promise<TestBus> {
   const b = await startTestBus({ plugins, config: { plugins: { apps: config } } });
   buses.push(b);
   return b;
@@ -74,7 +76,7 @@ test('a requester gets each id once when the store and MISP answer with the same
         store: { path },
         misp: { zmq: { host: '127.0.0.1', port: 9 }, api: { host: misp.url, ssl: false, key: misp.key, timeout: 2 } },
       },
-      [storePlugin, mispPlugin],
+      [storePlugin as AnyApp, mispPlugin as AnyApp],
     );
     const got: Message[] = [];
     b.probe.bus().subscribe('stix2/indicator', { push: (m) => void got.push(m) }, { snapshotSeconds: 20 * 365 * 86400 });
