@@ -27,6 +27,8 @@ export interface RunResult {
    * on a shared machine, where throughput also depends on what else gets the cores.
    */
   bus?: { startup_ms: number; peak_rss_mb: number; end_rss_mb: number; cpu_seconds: number; cpu_us_per_indicator?: number };
+  /** Metrics variants: how many times /metrics was scraped during the run. */
+  scrapes?: number;
   when: string;
   machine: ReturnType<typeof machineFacts>;
 }

@@ -22,6 +22,7 @@ import { Child, freePort, startNodeChild } from './processes';
 import { sampleProcess } from './proc-stats';
 import { machineFacts, writeReport } from './report';
 import type { RunResult } from './report';
+import { MetricsScraper, writeMetricsChart } from './metrics-scrape';
 
 const ROOT = resolve(__dirname, '../..');
 const CLI = join(ROOT, 'packages/threatbus/dist/cli.js');
@@ -41,6 +42,8 @@ export interface Variant {
   relay?: 'zeromq' | 'zmtp';
   /** Frames sent before the measured run (not counted), so it measures a warmed-up bus. */
   warmup: number;
+  /** The bus serves /metrics and is scraped every 250 ms during the run (the cost of observability). */
+  metrics?: boolean;
 }
 
 function variants(quick: boolean, rabbit: boolean, warmup: number, counts?: number[]): Variant[] {
@@ -54,6 +57,8 @@ function variants(quick: boolean, rabbit: boolean, warmup: number, counts?: numb
   // The latency floor for the paced bus run: the same rate through a Node process that only relays.
   list.push({ ...v(`ceiling-relay-paced-10k/s-${quick ? 20_000 : 100_000}`, 'ceiling', quick ? 20_000 : 100_000, 1, 10_000), relay: 'zeromq' });
   for (const n of sizes) list.push(v(`inmem-1sub-${n}`, 'bus', n));
+  // Side by side with inmem-1sub at the same size: what metrics (endpoint + scraping) cost.
+  for (const n of sizes.filter((n) => n <= 100_000)) list.push({ ...v(`inmem-1sub-metrics-${n}`, 'bus', n), metrics: true });
   list.push(v(`inmem-10sub-${quick ? 10_000 : 100_000}`, 'bus', quick ? 10_000 : 100_000, 10));
   list.push(v(`inmem-paced-10k/s-${quick ? 20_000 : 100_000}`, 'bus', quick ? 20_000 : 100_000, 1, 10_000));
   if (rabbit) for (const n of quick ? [10_000] : [10_000, 100_000]) list.push(v(`rabbitmq-1sub-${n}`, 'bus', n, 1, 0, 'rabbitmq'));
@@ -68,11 +73,12 @@ function rabbitReachable(): Promise<boolean> {
   });
 }
 
-function busConfig(v: Variant, ports: { misp: number; manage: number; pub: number; sub: number }, tag: string): string {
+function busConfig(v: Variant, ports: { misp: number; manage: number; pub: number; sub: number; metrics?: number }, tag: string): string {
   const backbone = v.backbone === 'rabbitmq'
     ? `    rabbitmq:\n      host: 127.0.0.1\n      port: 5672\n      username: guest\n      password: guest\n      exchange_name: threatbus-bench-${tag}\n      queue:\n        name_suffix: bench-${tag}\n        durable: false\n        auto_delete: true\n        lazy: false\n`
     : '    inmem: {}\n';
-  return `logging:\n  console: true\n  console_verbosity: INFO\n  file: false\nplugins:\n  backbones:\n${backbone}  apps:\n` +
+  const metrics = ports.metrics ? `metrics:\n  enabled: true\n  host: 127.0.0.1\n  port: ${ports.metrics}\n` : '';
+  return `logging:\n  console: true\n  console_verbosity: INFO\n  file: false\n${metrics}plugins:\n  backbones:\n${backbone}  apps:\n` +
     `    misp:\n      zmq:\n        host: 127.0.0.1\n        port: ${ports.misp}\n` +
     `    zmq:\n      host: 127.0.0.1\n      manage: ${ports.manage}\n      pub: ${ports.pub}\n      sub: ${ports.sub}\n`;
 }
@@ -110,6 +116,8 @@ async function runVariant(v: Variant): Promise<RunResult> {
   const tmp = mkdtempSync(join(tmpdir(), 'threatbus-bench-'));
   let peak = { rssMB: 0, peakRssMB: 0, cpuSeconds: 0 };
   let sampler: NodeJS.Timeout | undefined;
+  let scraper: MetricsScraper | undefined;
+  let metricsPort: number | undefined;
   try {
     const publisher = startNodeChild('publisher', 'misp-publisher.js', { port: mispPort, count: v.count, rate: v.rate, subscribers: 1, warmup: v.warmup });
     children.push(publisher);
@@ -139,9 +147,10 @@ async function runVariant(v: Variant): Promise<RunResult> {
           if (!taken.has(p)) return taken.add(p), p;
         }
       };
-      const ports = { misp: mispPort, manage: await distinct(), pub: await distinct(), sub: await distinct() };
+      const ports = { misp: mispPort, manage: await distinct(), pub: await distinct(), sub: await distinct(), metrics: v.metrics ? await distinct() : undefined };
       const cfg = join(tmp, 'config.yaml');
       writeFileSync(cfg, busConfig(v, ports, tag));
+      metricsPort = ports.metrics;
       const began = performance.now();
       // BENCH_PROFILE=<dir>: write a V8 CPU profile of the bus process there (node --cpu-prof).
       const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [];
@@ -167,9 +176,19 @@ async function runVariant(v: Variant): Promise<RunResult> {
     }
     await Promise.all(receivers.map((r) => r.waitFor('ready', 20_000)));
     await publisher.waitFor('subscribed', 20_000);
+    if (metricsPort) {
+      scraper = new MetricsScraper(`http://127.0.0.1:${metricsPort}/metrics`);
+      scraper.start();
+    }
     publisher.proc.stdin?.write('go\n');
     const sent = await publisher.waitFor('sent', 30 * 60_000);
     await collect(receivers, 10_000);
+    if (scraper) {
+      // One last scrape after the run, so the chart ends where the counters ended.
+      await new Promise((r) => setTimeout(r, 500));
+      scraper.stop();
+      writeMetricsChart(scraper.samples, join(ROOT, 'docs/observability-bench.svg'), `${v.name}: the bus's own /metrics, scraped every 250 ms`);
+    }
     if (bus) {
       const s = sampleProcess(bus.pid);
       if (s) peak = { rssMB: s.rssMB, peakRssMB: Math.max(peak.peakRssMB, s.peakRssMB), cpuSeconds: s.cpuSeconds };
@@ -193,11 +212,13 @@ async function runVariant(v: Variant): Promise<RunResult> {
         startup_ms: startupMs!, peak_rss_mb: peak.peakRssMB, end_rss_mb: peak.rssMB, cpu_seconds: peak.cpuSeconds,
         cpu_us_per_indicator: cpuAtReady === undefined ? undefined : ((peak.cpuSeconds - cpuAtReady) * 1e6) / (v.count + v.warmup),
       } : undefined,
+      scrapes: scraper?.scrapes,
       when: new Date().toISOString(),
       machine: machineFacts(),
     } as RunResult;
   } finally {
     if (sampler) clearInterval(sampler);
+    scraper?.stop();
     await Promise.all(children.reverse().map((c) => c.stop()));
     rmSync(tmp, { recursive: true, force: true });
   }
