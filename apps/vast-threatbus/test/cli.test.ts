@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FakeVast, TestBus, indicator, until } from './harness';
+import { FakeVast, TestBus, indicator, waitFor } from './harness';
 
 const CLI = join(__dirname, '..', 'dist', 'cli.js');
 
@@ -81,13 +81,13 @@ test('runs against a real bus: sink STDOUT prints contexts, SIGTERM stops it cle
   let stderr = '';
   child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
   child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-  await until(() => /Connected VAST/.test(stderr), 15_000, 'connected');
+  await waitFor('connected', () => /Connected VAST/.test(stderr), 15_000);
   expect(stderr).toMatch(/INFO +\[vast-threatbus\] Subscription successful\. New p2p_topic: [a-z]{32}/);
   expect(stderr).toMatch(/INFO +\[vast-threatbus\] Connected VAST at localhost:42000 \(vast\) to Threat Bus at 127\.0\.0\.1:\d+: retro matching/);
   // Quiet by default: nothing at DEBUG, no per-message lines.
   expect(stderr).not.toMatch(/DEBUG/);
   await bus.publish(indicator("[ipv4-addr:value = '6.6.6.6']"));
-  await until(() => stdout.includes('\n'), 10_000, 'stdout line');
+  await waitFor('stdout line', () => stdout.includes('\n'), 10_000);
   expect(stdout).toBe('{"ts": "2021-05-04T15:15:58.919", "id.resp_h": "6.6.6.6"}\n');
   const exit = new Promise<number | null>((r) => child?.once('exit', (code) => r(code)));
   child.kill('SIGTERM');

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageType } from 'threatbus';
 import { ThreatBusClient } from 'threatbus-zmq-app';
-import { FakeVast, TestBus, ECHO, indicator, startApp, testConfig, until } from './harness';
+import { FakeVast, TestBus, ECHO, indicator, startApp, testConfig, waitFor } from './harness';
 
 const EVIL = "[domain-name:value = 'evil.com']";
 const EVIL_QUERY = '"evil.com" == net.domain || "evil.com" == net.hostname';
@@ -39,10 +39,10 @@ function run(overrides: Record<string, unknown>, extra: Parameters<typeof startA
 test('retro matching: each VAST result becomes a RETRO sighting on the bus', async () => {
   vast.setResults({ [EVIL_QUERY]: [row(1), row(2), row(3)] });
   const { app } = run({ retro_match_max_events: 2, vast: 'vast.example:42000' });
-  await until(() => app.subscriptions === 1, 10_000, 'subscription');
+  await waitFor('subscription', () => app.subscriptions === 1, 10_000);
   const ind = indicator(EVIL);
   await bus!.publish(ind);
-  await until(() => bus!.sightings.length === 2, 10_000, 'two sightings');
+  await waitFor('two sightings', () => bus!.sightings.length === 2, 10_000);
   for (const s of bus!.sightings) {
     expect(s.sighting_of_ref).toBe(ind.id);
     expect(s.x_threatbus_match_type).toBe('RETRO');
@@ -68,12 +68,12 @@ test('compound patterns become one query; unmappable ones are skipped with a deb
   vast.install();
   vast.setResults({ [compoundQuery]: [row(1)], [andQuery]: [row(2)] });
   const { app, logger } = run({});
-  await until(() => app.subscriptions === 1);
+  await waitFor('app.subscriptions === 1', () => app.subscriptions === 1);
   const or = indicator(compound);
   const and = indicator("[ipv4-addr:value = '6.6.6.6' AND url:value = 'http://x/a']");
   const skipped = indicator("[file:name = 'evil.exe'] FOLLOWEDBY [ipv4-addr:value = '6.6.6.6']");
   for (const i of [skipped, or, and]) await bus!.publish(i);
-  await until(() => bus!.sightings.length === 2, 10_000, 'sightings');
+  await waitFor('sightings', () => bus!.sightings.length === 2, 10_000);
   await app.idle();
   expect(bus!.sightings.map((s) => s.sighting_of_ref).sort()).toEqual([or.id, and.id].sort());
   const exports = vast.callsOf('export').filter((a) => a[1] !== '--help');
@@ -85,12 +85,12 @@ test('compound patterns become one query; unmappable ones are skipped with a deb
 
 test('live matching: matcher add, attach, LIVE sightings, and remove', async () => {
   const { app } = run({ live_match: true, retro_match: false, matcher_name: 'threatbus-matcher' });
-  await until(() => app.subscriptions === 1);
+  await waitFor('app.subscriptions === 1', () => app.subscriptions === 1);
   const evil = indicator(EVIL);
   const ip = indicator("[ipv4-addr:value = '6.6.6.6']");
   await bus!.publish(evil);
   await bus!.publish(ip);
-  await until(() => vast.callsOf('matcher', 'add').length === 2, 10_000, 'matcher add');
+  await waitFor('matcher add', () => vast.callsOf('matcher', 'add').length === 2, 10_000);
   await app.idle();
   expect(vast.callsOf('matcher', 'add')).toEqual(
     expect.arrayContaining([
@@ -98,9 +98,11 @@ test('live matching: matcher add, attach, LIVE sightings, and remove', async () 
       ['matcher', 'add', 'threatbus-matcher', '6.6.6.6', `threatbus__${ip.id}`],
     ]),
   );
+  // The matcher is attached concurrently with the adds: wait for it rather than assume it came first.
+  await waitFor('matcher attach', () => vast.callsOf('matcher', 'attach').length === 1);
   expect(vast.callsOf('matcher', 'attach')).toEqual([['matcher', 'attach', 'json', 'threatbus-matcher']]);
   vast.addEvent('zeek.dns', { ts: '2021-05-04T15:15:58.919', query: 'evil.com' });
-  await until(() => bus!.sightings.length === 1, 10_000, 'live sighting');
+  await waitFor('live sighting', () => bus!.sightings.length === 1, 10_000);
   const s = bus!.sightings[0];
   expect(s).toMatchObject({ sighting_of_ref: evil.id, x_threatbus_match_type: 'LIVE', x_threatbus_indicator_value: 'evil.com', last_seen: '2021-05-04T15:15:58.919Z' });
   expect(s.x_threatbus_sighting_context).toEqual({ ts: '2021-05-04T15:15:58.919', query: 'evil.com' });
@@ -108,12 +110,12 @@ test('live matching: matcher add, attach, LIVE sightings, and remove', async () 
 
   // Withdraw evil.com: a later event with it is no sighting, one with 6.6.6.6 still is.
   await bus!.publish({ ...evil, x_threatbus_update: 'REMOVE' });
-  await until(() => vast.callsOf('matcher', 'remove').length === 1, 10_000, 'matcher remove');
+  await waitFor('matcher remove', () => vast.callsOf('matcher', 'remove').length === 1, 10_000);
   await app.idle();
   expect(vast.callsOf('matcher', 'remove')).toEqual([['matcher', 'remove', 'threatbus-matcher', 'evil.com']]);
   vast.addEvent('zeek.dns', { ts: '2021-05-04T15:16:00', query: 'evil.com' });
   vast.addEvent('zeek.conn', { ts: '2021-05-04T15:16:01', 'id.resp_h': '6.6.6.6' });
-  await until(() => bus!.sightings.length === 2, 10_000, 'second live sighting');
+  await waitFor('second live sighting', () => bus!.sightings.length === 2, 10_000);
   expect(bus!.sightings[1].sighting_of_ref).toBe(ip.id);
   // No retro queries when retro matching is off.
   expect(vast.callsOf('export').filter((a) => a[1] !== '--help')).toEqual([]);
@@ -126,9 +128,9 @@ test('transform_context rewrites the context, sink STDOUT prints only the contex
     { transform_context: `${process.execPath} ${ECHO} --ioc %ioc --type %matchtype --literal 'a b'`, sink: 'STDOUT' },
     { stdout: (l) => lines.push(l) },
   );
-  await until(() => app.subscriptions === 1);
+  await waitFor('app.subscriptions === 1', () => app.subscriptions === 1);
   await bus!.publish(indicator(EVIL));
-  await until(() => lines.length === 1, 10_000, 'stdout line');
+  await waitFor('stdout line', () => lines.length === 1, 10_000);
   expect(JSON.parse(lines[0])).toEqual({ ...row(1), argv: ['--ioc', 'evil.com', '--type', 'RETRO', '--literal', 'a b'] });
   // Python json.dumps separators, as the original printed.
   expect(lines[0]).toContain('"uid": "C1"');
@@ -142,18 +144,18 @@ test('a failing transform drops that sighting and the app keeps going; a sink co
   vast.extraEnv.ECHO_OUT = out;
   vast.install();
   const { app, logger } = run({ transform_context: `${process.execPath} ${ECHO} --not-json`, sink: `${process.execPath} ${ECHO} --record %ioc %matchtype` });
-  await until(() => app.subscriptions === 1);
+  await waitFor('app.subscriptions === 1', () => app.subscriptions === 1);
   await bus!.publish(indicator(EVIL));
-  await until(() => logger.has('error', /Error while transforming sighting context.*not JSON/), 10_000, 'transform error');
+  await waitFor('transform error', () => logger.has('error', /Error while transforming sighting context.*not JSON/), 10_000);
   app.dispatch(indicator(EVIL));
-  await until(() => logger.records.filter((r) => /not JSON/.test(r.message)).length === 2, 10_000, 'second transform error');
+  await waitFor('second transform error', () => logger.records.filter((r) => /not JSON/.test(r.message)).length === 2, 10_000);
   expect(existsSync(out)).toBe(false);
   await app.stop();
   // Same app, no transform: the sink command receives the context.
   const second = run({ sink: `${process.execPath} ${ECHO} --record %ioc %matchtype` });
-  await until(() => second.app.subscriptions === 1);
+  await waitFor('second.app.subscriptions === 1', () => second.app.subscriptions === 1);
   await bus!.publish(indicator(EVIL));
-  await until(() => existsSync(out) && readFileSync(out, 'utf8').trim() !== '', 10_000, 'sink output');
+  await waitFor('sink output', () => existsSync(out) && readFileSync(out, 'utf8').trim() !== '', 10_000);
   const got = JSON.parse(readFileSync(out, 'utf8').trim()) as { stdin: string; argv: string[] };
   // Only the context, in Python's json.dumps form; %ioc is substituted for sinks too (fixed spec/quirks.md F8).
   expect(JSON.parse(got.stdin)).toEqual(row(1));
@@ -166,11 +168,11 @@ test('metrics are appended to the metrics file as Influx lines', async () => {
   vast.setResults({ [EVIL_QUERY]: [row(1), row(2)] });
   const file = join(vast.dir, 'metrics.log');
   const { app } = run({ metrics: { interval: 1, filename: file } });
-  await until(() => app.subscriptions === 1);
+  await waitFor('app.subscriptions === 1', () => app.subscriptions === 1);
   await bus!.publish(indicator(EVIL));
   await bus!.publish({ ...indicator("[ipv4-addr:value = '1.2.3.4']"), x_threatbus_update: 'REMOVE' });
   await app.idle();
-  await until(() => existsSync(file) && /retro_matches_per_ioc_max=2/.test(readFileSync(file, 'utf8')), 10_000, 'metrics line with the query');
+  await waitFor('metrics line with the query', () => existsSync(file) && /retro_matches_per_ioc_max=2/.test(readFileSync(file, 'utf8')), 10_000);
   const lines = readFileSync(file, 'utf8').trim().split('\n');
   for (const l of lines) expect(l).toMatch(/^vast-threatbus,host=\S+ \w+=[\d.e-]+(,\w+=[\d.e-]+)* \d{19}$/);
   // The indicators may be counted in the same interval as the query or in an earlier one (a line is written every second).
@@ -183,27 +185,27 @@ test('metrics are appended to the metrics file as Influx lines', async () => {
 test('after a bus restart the app re-subscribes and keeps matching', async () => {
   vast.setResults({ [EVIL_QUERY]: [row(1)] });
   const { app, logger } = run({});
-  await until(() => app.subscriptions === 1);
+  await waitFor('app.subscriptions === 1', () => app.subscriptions === 1);
   const ports = bus!.ports;
   await bus!.close();
   bus = await TestBus.restart(ports);
-  await until(() => app.subscriptions === 2, 15_000, 're-subscription');
+  await waitFor('re-subscription', () => app.subscriptions === 2, 15_000);
   expect(logger.has('warn', /Lost Threat Bus/)).toBe(true);
   await bus.publish(indicator(EVIL));
-  await until(() => bus!.sightings.length === 1, 10_000, 'sighting after restart');
+  await waitFor('sighting after restart', () => bus!.sightings.length === 1, 10_000);
 });
 
 test('VAST down at start: clear error, retries, then works', async () => {
   vast.setDown(true);
   vast.setResults({ [EVIL_QUERY]: [row(1)] });
   const { app, logger } = run({});
-  await until(() => vast.callsOf('status').length >= 2, 10_000, 'status retries');
+  await waitFor('status retries', () => vast.callsOf('status').length >= 2, 10_000);
   expect(logger.has('error', /Cannot connect to VAST at localhost:42000 \(vast -e localhost:42000 status\): \[error\] failed to connect to VAST node/)).toBe(true);
   expect(app.subscriptions).toBe(0);
   vast.setDown(false);
-  await until(() => app.subscriptions === 1, 10_000, 'subscription once VAST is up');
+  await waitFor('subscription once VAST is up', () => app.subscriptions === 1, 10_000);
   await bus!.publish(indicator(EVIL));
-  await until(() => bus!.sightings.length === 1, 10_000, 'sighting');
+  await waitFor('sighting', () => bus!.sightings.length === 1, 10_000);
 });
 
 test('failing and slow retro queries are logged, bounded in parallel, and do not stop other indicators', async () => {
@@ -212,9 +214,9 @@ test('failing and slow retro queries are logged, bounded in parallel, and do not
   vast.install();
   vast.setResults({ [EVIL_QUERY]: [row(1)] });
   const { app, logger } = run({ retro_match_timeout: 2, max_background_tasks: 2 });
-  await until(() => app.subscriptions === 1);
+  await waitFor('app.subscriptions === 1', () => app.subscriptions === 1);
   for (let i = 0; i < 4; i++) app.dispatch(indicator(`[ipv4-addr:value = '10.0.0.${i}']`));
-  await until(() => logger.records.filter((r) => /Timeout after 2s in retro-query/.test(r.message)).length === 4, 20_000, 'timeouts');
+  await waitFor('timeouts', () => logger.records.filter((r) => /Timeout after 2s in retro-query/.test(r.message)).length === 4, 20_000);
   expect(app.metrics.retroMatchBacklog.value).toBe(0);
   expect(vast.callsOf('export').filter((a) => a[1] !== '--help')).toHaveLength(4);
   // Two at a time: max_background_tasks bounds the VAST processes.
@@ -225,17 +227,17 @@ test('failing and slow retro queries are logged, bounded in parallel, and do not
   vast.extraEnv.FAKE_VAST_FAIL = 'export';
   vast.install();
   const second = run({});
-  await until(() => second.app.subscriptions === 1);
+  await waitFor('second.app.subscriptions === 1', () => second.app.subscriptions === 1);
   await bus!.publish(indicator(EVIL));
-  await until(() => second.logger.has('error', /Retro-query for indicator .* failed \(exit code 1\): \[error\] export failed/), 10_000, 'export failure');
+  await waitFor('export failure', () => second.logger.has('error', /Retro-query for indicator .* failed \(exit code 1\): \[error\] export failed/), 10_000);
 });
 
 test('Tenzir backend: TQL pipeline, endpoint via TENZIR_ENDPOINT', async () => {
   vast.setResults({ [EVIL_QUERY]: [row(1), row(2)] });
   const { app } = run({ backend: 'tenzir', vast: 'tenzir.example:5158', retro_match_max_events: 1 });
-  await until(() => app.subscriptions === 1);
+  await waitFor('app.subscriptions === 1', () => app.subscriptions === 1);
   await bus!.publish(indicator(EVIL));
-  await until(() => bus!.sightings.length === 1, 10_000, 'sighting');
+  await waitFor('sighting', () => bus!.sightings.length === 1, 10_000);
   await app.idle();
   const calls = vast.calls();
   expect(calls.every((c) => c.bin === 'tenzir' && c.endpoint === 'tenzir.example:5158')).toBe(true);
@@ -244,18 +246,18 @@ test('Tenzir backend: TQL pipeline, endpoint via TENZIR_ENDPOINT', async () => {
 
 test('live matching survives VAST going down: the matcher is re-attached', async () => {
   const { app, logger } = run({ live_match: true, retro_match: false, matcher_name: 'm' });
-  await until(() => app.subscriptions === 1);
+  await waitFor('app.subscriptions === 1', () => app.subscriptions === 1);
   const evil = indicator(EVIL);
   await bus!.publish(evil);
-  await until(() => vast.callsOf('matcher', 'add').length === 1, 10_000, 'matcher add');
-  await until(() => vast.callsOf('matcher', 'attach').length === 1, 10_000, 'attach');
+  await waitFor('matcher add', () => vast.callsOf('matcher', 'add').length === 1, 10_000);
+  await waitFor('attach', () => vast.callsOf('matcher', 'attach').length === 1, 10_000);
   vast.setDown(true);
-  await until(() => logger.has('error', /VAST matcher process exited with message: .*(lost connection|failed to connect)/), 10_000, 'attach exit logged');
+  await waitFor('attach exit logged', () => logger.has('error', /VAST matcher process exited with message: .*(lost connection|failed to connect)/), 10_000);
   const attachesWhileDown = vast.callsOf('matcher', 'attach').length;
   vast.setDown(false);
-  await until(() => vast.callsOf('matcher', 'attach').length > attachesWhileDown, 10_000, 're-attach');
+  await waitFor('re-attach', () => vast.callsOf('matcher', 'attach').length > attachesWhileDown, 10_000);
   vast.addEvent('zeek.dns', { ts: '2021-05-04T15:15:58', query: 'evil.com' });
-  await until(() => bus!.sightings.length === 1, 10_000, 'live sighting after re-attach');
+  await waitFor('live sighting after re-attach', () => bus!.sightings.length === 1, 10_000);
   expect(bus!.sightings[0].sighting_of_ref).toBe(evil.id);
 });
 
@@ -265,7 +267,7 @@ test('subscribes with the snapshot days and retro-matches the historic indicator
   bus = await TestBus.start({}, [old]);
   vast.setResults({ '"http://old.example/x" == net.uri': [row(4)] });
   const { app } = run({ snapshot: 7 });
-  await until(() => bus!.sightings.length === 1, 10_000, 'sighting of the historic indicator');
+  await waitFor('sighting of the historic indicator', () => bus!.sightings.length === 1, 10_000);
   expect(bus!.snapshotRequests.map((r) => [r.snapshot_type, r.snapshot])).toEqual([[MessageType.INDICATOR, 7 * 86400]]);
   expect(bus!.sightings[0].sighting_of_ref).toBe(old.id);
   expect(app.metrics.addedIocs.value).toBe(1);
@@ -273,11 +275,11 @@ test('subscribes with the snapshot days and retro-matches the historic indicator
 
 test('snapshot requests of other apps reach the app and are skipped (it holds no history to answer with)', async () => {
   const { app, logger } = run({});
-  await until(() => app.subscriptions === 1);
+  await waitFor('app.subscriptions === 1', () => app.subscriptions === 1);
   const other = new ThreatBusClient({ endpoint: bus!.endpoint, topics: 'stix2/sighting', snapshot: 2 });
   try {
     await other.start();
-    await until(() => logger.has('debug', /Skipping unsupported message: snapshotrequest/), 10_000, 'skipped snapshot request');
+    await waitFor('skipped snapshot request', () => logger.has('debug', /Skipping unsupported message: snapshotrequest/), 10_000);
   } finally {
     await other.close();
   }
@@ -293,10 +295,10 @@ test('Threat Bus down at start: subscription is retried until the bus is up', as
   vast.setResults({ [EVIL_QUERY]: [row(1)] });
   const started = startApp(testConfig({ threatbus: endpoint }));
   stopApp = () => started.app.stop();
-  await until(() => started.logger.records.filter((r) => r.level === 'warn' && /Subscription failed, retrying/.test(r.message)).length >= 1, 15_000, 'failed subscription');
+  await waitFor('failed subscription', () => started.logger.records.filter((r) => r.level === 'warn' && /Subscription failed, retrying/.test(r.message)).length >= 1, 15_000);
   expect(started.app.subscriptions).toBe(0);
   bus = await TestBus.restart(ports);
-  await until(() => started.app.subscriptions === 1, 15_000, 'subscription once the bus is up');
+  await waitFor('subscription once the bus is up', () => started.app.subscriptions === 1, 15_000);
   await bus.publish(indicator(EVIL));
-  await until(() => bus!.sightings.length === 1, 10_000, 'sighting');
+  await waitFor('sighting', () => bus!.sightings.length === 1, 10_000);
 });

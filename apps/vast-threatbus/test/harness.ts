@@ -1,45 +1,24 @@
 /**
  * End-to-end harness: a real Threat Bus in-process (core + zmq-app plugin on
- * free ports), a probe app plugin to publish indicators and collect
+ * free ports), the kit's probe app to publish indicators and collect
  * sightings, and the fake `vast`/`tenzir` executables on PATH.
  */
 import { copyFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { MessageType, createIndicator, defineAppPlugin, silentLogger, startThreatBus } from 'threatbus';
-import type { AppBus, Indicator, Logger, LogMeta, Message, Sighting, SnapshotReply, SnapshotRequest, StartedBus } from 'threatbus';
+import { createIndicator } from 'threatbus';
+import type { Indicator, Sighting, SnapshotRequest } from 'threatbus';
+import { recordingLogger, sleep, startTestBus, waitFor } from 'threatbus/testing';
+import type { RecordingLogger, TestBus as KitTestBus } from 'threatbus/testing';
 import zmqPlugin from 'threatbus-zmq-app';
 import type { BoundPorts, ZmqApp } from 'threatbus-zmq-app';
 import { VastThreatBusApp, validateConfig } from '../src';
 import type { VastThreatBusConfig } from '../src';
-import { waitFor } from '../../../tools/wait';
 
 export const FAKE_VAST = join(__dirname, 'fake-vast.js');
 export const ECHO = join(__dirname, 'echo-argv.js');
 
-export const until = (cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> => waitFor(what, cond, timeoutMs);
-
-/** A logger that keeps every record (and can print them when a test is debugged). */
-export class RecordingLogger implements Logger {
-  constructor(
-    readonly records: { level: string; message: string; meta?: LogMeta }[] = [],
-    private readonly name = 'vast-threatbus',
-  ) {}
-  private add(level: string, message: string, meta?: LogMeta) {
-    this.records.push({ level, message: `[${this.name}] ${message}`, meta });
-    if (process.env.VAST_TEST_LOG) process.stderr.write(`${level} [${this.name}] ${message} ${meta ? JSON.stringify(meta) : ''}\n`);
-  }
-  debug(m: string, meta?: LogMeta) { this.add('debug', m, meta); }
-  info(m: string, meta?: LogMeta) { this.add('info', m, meta); }
-  warn(m: string, meta?: LogMeta) { this.add('warn', m, meta); }
-  error(m: string, meta?: LogMeta) { this.add('error', m, meta); }
-  critical(m: string, meta?: LogMeta) { this.add('critical', m, meta); }
-  child(name: string): Logger { return new RecordingLogger(this.records, `${this.name}.${name}`); }
-  isDebugEnabled() { return true; }
-  has(level: string, re: RegExp): boolean {
-    return this.records.some((r) => r.level === level && re.test(r.message));
-  }
-}
+export { waitFor };
 
 export interface Call {
   bin: string;
@@ -142,15 +121,9 @@ export class FakeVast {
   }
 }
 
-/** A Threat Bus with the zmq-app plugin and a probe app that publishes indicators and records sightings. */
+/** A Threat Bus with the zmq-app plugin and the kit's probe app, which publishes indicators, records sightings and answers indicator snapshots with `history`. */
 export class TestBus {
-  sightings: Sighting[] = [];
-  snapshotRequests: SnapshotRequest[] = [];
-  private constructor(
-    readonly started: StartedBus,
-    readonly ports: BoundPorts,
-    private readonly probe: () => AppBus,
-  ) {}
+  private constructor(private readonly bus: KitTestBus) {}
 
   /**
    * Start on the given ports, retrying while they are still in use: ZeroMQ
@@ -163,48 +136,30 @@ export class TestBus {
         return await TestBus.start(ports);
       } catch (e) {
         if (attempt >= 50 || !/in use/i.test((e as Error).message)) throw e;
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
       }
     }
   }
 
   static async start(ports: Partial<BoundPorts> = {}, history: Indicator[] = []): Promise<TestBus> {
-    const snapshotRequests: SnapshotRequest[] = [];
-    let zmqApp: ZmqApp | undefined;
-    let probeBus: AppBus | undefined;
-    const sightings: Sighting[] = [];
-    const zmq = { ...zmqPlugin, create: (ctx: Parameters<typeof zmqPlugin.create>[0]) => (zmqApp = zmqPlugin.create(ctx) as ZmqApp) };
-    const probe = defineAppPlugin({
-      name: 'probe',
-      create: (ctx) => {
-        probeBus = ctx.bus;
-        return {
-          start: async () => {
-            ctx.bus.subscribe('stix2/sighting', { push: (m: Message) => void (m.type === 'sighting' && sightings.push(m)) });
-          },
-          stop: async () => {},
-          // Answers indicator snapshots with `history`, like an intel source (MISP) would.
-          snapshot: async (request: SnapshotRequest, reply: SnapshotReply) => {
-            snapshotRequests.push(request);
-            if (request.snapshot_type === MessageType.INDICATOR) for (const i of history) await reply.send(i);
-          },
-        };
-      },
+    const bus = await startTestBus({
+      config: { plugins: { apps: { zmq: { host: '127.0.0.1', manage: ports.manage ?? 0, pub: ports.pub ?? 0, sub: ports.sub ?? 0, join_timeout: 5 } } } },
+      plugins: [zmqPlugin],
+      probe: { topics: ['stix2/sighting'], history },
     });
-    const started = await startThreatBus({
-      config: {
-        plugins: {
-          apps: { zmq: { host: '127.0.0.1', manage: ports.manage ?? 0, pub: ports.pub ?? 0, sub: ports.sub ?? 0, join_timeout: 5 }, probe: null },
-        },
-      },
-      plugins: [zmq, probe],
-      searchRoots: false,
-      logger: silentLogger(),
-    });
-    const bus = new TestBus(started, (zmqApp as ZmqApp).ports as BoundPorts, () => probeBus as AppBus);
-    bus.sightings = sightings;
-    bus.snapshotRequests = snapshotRequests;
-    return bus;
+    return new TestBus(bus);
+  }
+
+  get ports(): BoundPorts {
+    return this.bus.plugin<ZmqApp>('zmq').ports as BoundPorts;
+  }
+
+  get sightings(): Sighting[] {
+    return this.bus.probe.sightings();
+  }
+
+  get snapshotRequests(): SnapshotRequest[] {
+    return this.bus.probe.snapshotRequests;
   }
 
   get endpoint(): string {
@@ -212,11 +167,11 @@ export class TestBus {
   }
 
   publish(indicator: Indicator): Promise<void> {
-    return this.probe().publish(indicator);
+    return this.bus.probe.publish(indicator);
   }
 
   close(): Promise<void> {
-    return this.started.close();
+    return this.bus.close();
   }
 }
 
@@ -229,7 +184,7 @@ export function testConfig(overrides: Record<string, unknown>): VastThreatBusCon
 }
 
 export function startApp(config: VastThreatBusConfig, extra: { stdout?: (l: string) => void; logger?: RecordingLogger } = {}) {
-  const logger = extra.logger ?? new RecordingLogger();
+  const logger = extra.logger ?? recordingLogger([], 'vast-threatbus');
   const app = new VastThreatBusApp({ config, logger, stdout: extra.stdout, heartbeatIntervalMs: 200, retryDelayMs: 100, maxRetryDelayMs: 400 });
   const done = app.start();
   return { app, logger, done };
