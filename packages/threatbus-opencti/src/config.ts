@@ -20,8 +20,8 @@ export interface OpenCtiConfig {
   entity_description: string;
   /** true: verify TLS; false: do not; a string: CA bundle path to verify against. */
   ssl: boolean | string;
-  /** Where the last stream event id is kept across restarts; absent: a restart begins with live events. */
-  state_file?: string;
+  /** Where the last stream event id is kept across restarts (relative: to the working directory); false: nowhere, a restart begins with live events. */
+  state_file: string | false;
   /** Indicators per GraphQL page during snapshots. */
   page_size: number;
   /** Seconds per GraphQL request. */
@@ -58,7 +58,7 @@ export const configSchema: JsonSchema = {
     entity_name: { type: 'string', minLength: 1, default: 'Threat Bus' },
     entity_description: { type: 'string', default: 'Threat Bus: sightings of indicators reported by security tools' },
     ssl: { type: ['boolean', 'string'], default: true },
-    state_file: { type: 'string', minLength: 1 },
+    state_file: { type: ['string', 'boolean'], minLength: 1, default: 'opencti-state.json', description: 'a path, or false' },
     page_size: { type: 'integer', minimum: 1, maximum: 5000, default: 500 },
     timeout: { type: 'number', exclusiveMinimum: 0, default: 30 },
     heartbeat_timeout: { type: 'number', exclusiveMinimum: 0, default: 45 },
@@ -84,8 +84,14 @@ export function readCaBundle(path: string): Buffer {
   }
 }
 
-/** The plugin's `validate` hook: an unreadable CA bundle for an https URL (over http `ssl` is unused). */
+/** The plugin's `validate` hook: `state_file: true`, and an unreadable CA bundle for an https URL (over http `ssl` is unused). */
 export function configProblems(config: OpenCtiConfig): PluginConfigProblem[] {
+  const problems: PluginConfigProblem[] = [];
+  if ((config.state_file as unknown) === true) problems.push({ path: 'state_file', message: 'must be a file path, or false for no state file' });
+  return [...problems, ...caProblems(config)];
+}
+
+function caProblems(config: OpenCtiConfig): PluginConfigProblem[] {
   if (typeof config.ssl !== 'string' || !/^https:/i.test(config.url)) return [];
   try {
     readCaBundle(config.ssl);

@@ -54,7 +54,7 @@ export class OpenCtiApp implements AppPlugin {
       url: this.client.origin,
       stream: this.stream.url,
       resume_from: from ?? 'live events',
-      state_file: config.state_file ?? 'none (a restart begins with live events)',
+      state_file: config.state_file || 'none (a restart begins with live events)',
       detection_only: config.detection_only,
       entity: config.entity_name,
     });

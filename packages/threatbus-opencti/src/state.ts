@@ -17,7 +17,7 @@ export class StreamState {
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly path: string | undefined,
+    private readonly path: string | false | undefined,
     private readonly onError: (message: string) => void,
     private readonly flushMs = 1000,
   ) {}

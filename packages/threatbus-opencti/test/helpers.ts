@@ -15,8 +15,8 @@ import type { OpenCtiDouble } from './opencti-double';
 export { waitFor, sleep } from 'threatbus/testing';
 export type { LogRecord } from 'threatbus/testing';
 
-/** Fast retries for tests. */
-export const FAST = { reconnect: { initial_delay: 0.05, max_delay: 0.2 }, sightings: { retry_for: 2, retry_delay: 0.05 }, timeout: 5 };
+/** Fast retries for tests, and no state file in the working directory. */
+export const FAST = { state_file: false, reconnect: { initial_delay: 0.05, max_delay: 0.2 }, sightings: { retry_for: 2, retry_delay: 0.05 }, timeout: 5 };
 
 /** The plugin's config pointing at `octi`, with FAST retries. */
 export const configFor = (octi: OpenCtiDouble, config: Record<string, unknown> = {}) => ({ url: octi.url, token: octi.token, ...FAST, ...config });

@@ -28,6 +28,7 @@ describe('config', () => {
       entity_name: 'Threat Bus',
       entity_description: 'Threat Bus: sightings of indicators reported by security tools',
       ssl: true,
+      state_file: 'opencti-state.json',
       page_size: 500,
       timeout: 30,
       heartbeat_timeout: 45,
@@ -43,6 +44,7 @@ describe('config', () => {
       THREATBUS_PLUGINS__APPS__OPENCTI__SIGHTINGS__RETRY_FOR: '10',
     });
     expect(p.apps[0].config).toMatchObject({ token: 'from-env', detection_only: true, sightings: { retry_for: 10, retry_delay: 1 } });
+    expect(plan({ url: 'https://x', token: 't' }, { THREATBUS_PLUGINS__APPS__OPENCTI__STATE_FILE: 'false' }).apps[0].config).toMatchObject({ state_file: false });
   });
 
   test('errors name the key; the token is a secret', () => {
@@ -56,6 +58,7 @@ describe('config', () => {
     expect(problems).toMatch(/opencti\.url/);
     expect(problems).toMatch(/stream_id/);
     expect(problems).toMatch(/colour/);
+    expect(() => plan({ url: 'https://x', token: 't', state_file: true })).toThrow(/state_file/);
     expect(openCtiPlugin.secrets).toEqual(['token']);
     const masked = maskSecrets({ plugins: { apps: { opencti: { url: 'https://x', token: 'very-secret' } } } }) as Record<string, unknown>;
     expect(JSON.stringify(masked)).not.toContain('very-secret');
