@@ -44,6 +44,8 @@ export interface Variant {
   warmup: number;
   /** The bus serves /metrics and is scraped every 250 ms during the run (the cost of observability). */
   metrics?: boolean;
+  /** SQLite file of a store app (threatbus-store) in the bus: intake with the store, side by side (bench/src/store.ts). */
+  store?: string;
 }
 
 function variants(quick: boolean, rabbit: boolean, warmup: number, counts?: number[]): Variant[] {
@@ -80,7 +82,8 @@ function busConfig(v: Variant, ports: { misp: number; manage: number; pub: numbe
   const metrics = ports.metrics ? `metrics:\n  enabled: true\n  host: 127.0.0.1\n  port: ${ports.metrics}\n` : '';
   return `logging:\n  console: true\n  console_verbosity: INFO\n  file: false\n${metrics}plugins:\n  backbones:\n${backbone}  apps:\n` +
     `    misp:\n      zmq:\n        host: 127.0.0.1\n        port: ${ports.misp}\n` +
-    `    zmq:\n      host: 127.0.0.1\n      manage: ${ports.manage}\n      pub: ${ports.pub}\n      sub: ${ports.sub}\n`;
+    `    zmq:\n      host: 127.0.0.1\n      manage: ${ports.manage}\n      pub: ${ports.pub}\n      sub: ${ports.sub}\n` +
+    (v.store ? `    store:\n      path: ${v.store}\n` : '');
 }
 
 async function waitForStderr(child: Child, pattern: RegExp, timeoutMs: number): Promise<void> {
@@ -109,7 +112,7 @@ async function collect(receivers: Child[], stallMs: number): Promise<void> {
   }
 }
 
-async function runVariant(v: Variant): Promise<RunResult> {
+export async function runVariant(v: Variant): Promise<RunResult> {
   const tag = `${process.pid}-${Date.now().toString(36)}`;
   const mispPort = await freePort();
   const children: Child[] = [];
@@ -251,7 +254,10 @@ async function main(): Promise<void> {
   console.error(`results: ${file}`);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+// bench/src/store.ts imports runVariant; only `node bench/dist/run.js` runs the suite.
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

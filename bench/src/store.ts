@@ -1,0 +1,170 @@
+/**
+ * `npm run bench:store`: what the store (threatbus-store) costs and gives.
+ *
+ * 1. Intake with and without the store, side by side in the same run:
+ *    MISP (ZeroMQ feed) → threatbus → one zmq-app subscriber, the same
+ *    variant as `npm run bench`'s inmem-1sub, alternating without/with.
+ * 2. A snapshot of 1,000,000 stored indicators to a zmq-app subscriber:
+ *    the database is filled directly, a bus (CLI process) with the store and
+ *    the zmq app starts on it, a subscriber asks for a 30-day snapshot; time
+ *    from subscribing to the last indicator, bus RSS before and at peak.
+ * 3. File size per 1M indicators, and write speed.
+ *
+ *   npm run bench:store                    intake 100k x2 (alternating), snapshot 1M
+ *   npm run bench:store -- --n 10000 --snapshot 100000   smaller
+ * Results: bench/results/store.json; a markdown table on stdout (docs/benchmarks.md).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createIndicator } from 'threatbus';
+import { StoreDatabase, toRow } from 'threatbus-store';
+import type { ObjectRow } from 'threatbus-store';
+import { Child, freePort, startNodeChild } from './processes';
+import { sampleProcess } from './proc-stats';
+import { runVariant } from './run';
+import type { Variant } from './run';
+
+const ROOT = resolve(__dirname, '../..');
+const CLI = join(ROOT, 'packages/threatbus/dist/cli.js');
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+function fileBytes(path: string): number {
+  let n = 0;
+  for (const s of ['', '-wal', '-shm']) {
+    try {
+      n += statSync(path + s).size;
+    } catch {
+      /* absent */
+    }
+  }
+  return n;
+}
+
+interface IntakeResult { name: string; store: boolean; throughput: number; lost: number; cpu_us_per_indicator?: number; peak_rss_mb?: number; stored?: number; db_bytes?: number }
+
+async function intake(n: number, rounds: number, dir: string): Promise<IntakeResult[]> {
+  const out: IntakeResult[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const withStore of [false, true]) {
+      const db = join(dir, `intake-${round}.db`);
+      const v: Variant = { name: `inmem-1sub${withStore ? '-store' : ''}-${n}`, kind: 'bus', count: n, subscribers: 1, rate: 0, backbone: 'inmem', warmup: 20_000, ...(withStore ? { store: db } : {}) };
+      process.stderr.write(`${v.name} (round ${round + 1}) ... `);
+      const r = await runVariant(v);
+      let stored: number | undefined;
+      if (withStore) {
+        const s = StoreDatabase.open(db, { readonly: true });
+        stored = s.stats().indicators;
+        s.close();
+      }
+      const res: IntakeResult = {
+        name: v.name, store: withStore, throughput: r.throughput, lost: r.lost,
+        cpu_us_per_indicator: r.bus?.cpu_us_per_indicator, peak_rss_mb: r.bus?.peak_rss_mb,
+        ...(withStore ? { stored, db_bytes: fileBytes(db) } : {}),
+      };
+      process.stderr.write(`${Math.round(res.throughput)} msg/s, lost ${res.lost}${withStore ? `, stored ${stored}` : ''}\n`);
+      out.push(res);
+    }
+  }
+  return out;
+}
+
+/** Fill a store with `count` indicators (as the bus would have stored them); returns seconds taken and file size. */
+function seed(path: string, count: number): { seconds: number; bytes: number } {
+  const began = performance.now();
+  const db = StoreDatabase.open(path);
+  let batch: ObjectRow[] = [];
+  for (let i = 0; i < count; i++) {
+    const pattern = `[ipv4-addr:value = '${(i >>> 24) & 255}.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}']`;
+    batch.push(toRow(createIndicator({ pattern, pattern_type: 'stix' })));
+    if (batch.length === 1000) {
+      db.write(batch);
+      batch = [];
+    }
+  }
+  db.write(batch);
+  db.db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  return { seconds: (performance.now() - began) / 1000, bytes: fileBytes(path) };
+}
+
+interface SnapshotResult { count: number; received: number; duplicates: number; seconds: number; seed_seconds: number; db_bytes: number; bytes_per_indicator: number; bus_rss_ready_mb: number; bus_peak_rss_mb: number; bus_cpu_seconds: number }
+
+async function snapshot(count: number, dir: string): Promise<SnapshotResult> {
+  const path = join(dir, 'snapshot.db');
+  process.stderr.write(`seeding ${count} indicators ... `);
+  const seeded = seed(path, count);
+  process.stderr.write(`${seeded.seconds.toFixed(1)} s, ${(seeded.bytes / 1e6).toFixed(0)} MB\n`);
+  const [manage, pub, sub] = [await freePort(), await freePort(), await freePort()];
+  const cfg = join(dir, 'snapshot.yaml');
+  writeFileSync(cfg, `logging:\n  console: true\n  console_verbosity: INFO\n  file: false\nplugins:\n  apps:\n` +
+    `    zmq:\n      host: 127.0.0.1\n      manage: ${manage}\n      pub: ${pub}\n      sub: ${sub}\n    store:\n      path: ${path}\n`);
+  const bus = new Child('threatbus', spawn(process.execPath, [CLI, '-c', cfg], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] }));
+  const children: Child[] = [bus];
+  let sampler: NodeJS.Timeout | undefined;
+  try {
+    const until = Date.now() + 30_000;
+    while (!/Threat Bus ready/.test(bus.stderr)) {
+      if (bus.proc.exitCode !== null || Date.now() > until) throw new Error(`bus did not start: ${bus.stderr.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const ready = sampleProcess(bus.pid)!;
+    let peak = ready.rssMB;
+    let cpu = ready.cpuSeconds;
+    sampler = setInterval(() => {
+      const s = sampleProcess(bus.pid);
+      if (s) { peak = Math.max(peak, s.rssMB); cpu = s.cpuSeconds; }
+    }, 50);
+    const subscriber = startNodeChild('snapshot-subscriber', 'store-snapshot-subscriber.js', { manage, count, days: 30 });
+    children.push(subscriber);
+    const done = await subscriber.waitFor('done', 10 * 60_000);
+    const seconds = Number(BigInt(String(done.lastNs)) - BigInt(String(done.startNs))) / 1e9;
+    return {
+      count, received: Number(done.received), duplicates: Number(done.duplicates), seconds,
+      seed_seconds: seeded.seconds, db_bytes: seeded.bytes, bytes_per_indicator: seeded.bytes / count,
+      bus_rss_ready_mb: ready.rssMB, bus_peak_rss_mb: peak, bus_cpu_seconds: cpu - ready.cpuSeconds,
+    };
+  } finally {
+    if (sampler) clearInterval(sampler);
+    await Promise.all(children.reverse().map((c) => c.stop()));
+  }
+}
+
+async function main(): Promise<void> {
+  const n = arg('--n', 100_000);
+  const rounds = arg('--rounds', 2);
+  const snapshotCount = arg('--snapshot', 1_000_000);
+  const dir = mkdtempSync(join(tmpdir(), 'threatbus-bench-store-'));
+  try {
+    const intakeResults = await intake(n, rounds, dir);
+    const snap = await snapshot(snapshotCount, dir);
+    process.stderr.write(`snapshot of ${snap.count}: ${snap.received} received (${snap.duplicates} duplicates) in ${snap.seconds.toFixed(2)} s, bus RSS ${snap.bus_rss_ready_mb.toFixed(0)} → peak ${snap.bus_peak_rss_mb.toFixed(0)} MB\n`);
+    const file = join(ROOT, 'bench/results/store.json');
+    writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), intake: intakeResults, snapshot: snap }, null, 2) + '\n');
+    const mean = (store: boolean) => {
+      const xs = intakeResults.filter((r) => r.store === store).map((r) => r.throughput);
+      return xs.reduce((a, b) => a + b, 0) / xs.length;
+    };
+    const lines = ['| run | throughput (msg/s) | lost | bus CPU µs/indicator | bus peak RSS (MB) | stored | store file |', '|---|---:|---:|---:|---:|---:|---:|'];
+    for (const r of intakeResults) {
+      lines.push(`| ${r.name} | ${Math.round(r.throughput).toLocaleString('en')} | ${r.lost} | ${r.cpu_us_per_indicator?.toFixed(0) ?? '-'} | ${r.peak_rss_mb?.toFixed(0) ?? '-'} | ${r.stored ?? '-'} | ${r.db_bytes ? (r.db_bytes / 1e6).toFixed(1) + ' MB' : '-'} |`);
+    }
+    lines.push('', `Mean throughput with the store: ${((mean(true) / mean(false)) * 100).toFixed(0)} % of without.`, '');
+    lines.push('| snapshot | received | duplicates | seconds | store file | bytes/indicator | bus RSS ready → peak (MB) | bus CPU (s) |', '|---:|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push(`| ${snap.count.toLocaleString('en')} | ${snap.received.toLocaleString('en')} | ${snap.duplicates} | ${snap.seconds.toFixed(2)} | ${(snap.db_bytes / 1e6).toFixed(0)} MB | ${snap.bytes_per_indicator.toFixed(0)} | ${snap.bus_rss_ready_mb.toFixed(0)} → ${snap.bus_peak_rss_mb.toFixed(0)} | ${snap.bus_cpu_seconds.toFixed(1)} |`);
+    process.stdout.write(lines.join('\n') + '\n');
+    console.error(`results: ${file}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
