@@ -6,10 +6,15 @@ import { defineAppPlugin } from 'threatbus';
 import { configSchema } from './config';
 import type { ZmqAppConfig } from './config';
 import { ZmqApp } from './plugin';
+import { curveConfigProblems, curveConfigSchema } from './curve/config';
+import type { CurveConfig } from './curve/config';
 
-export const plugin = defineAppPlugin<ZmqAppConfig>({
+export const plugin = defineAppPlugin<ZmqAppConfig & { curve?: CurveConfig }>({
   name: 'zmq',
-  configSchema,
+  // `curve` (docs/security.md) lives in src/curve/.
+  configSchema: { ...configSchema, properties: { ...(configSchema.properties as object), curve: curveConfigSchema } },
+  secrets: ['curve.secret_key'],
+  validate: (config) => curveConfigProblems(config.curve),
   create: (ctx) => new ZmqApp(ctx),
 });
 export default plugin;
@@ -22,3 +27,4 @@ export * from './protocol';
 export { decodeInboundFrame } from './inbound';
 export type { InboundResult } from './inbound';
 export * from './client';
+export * from './curve';

@@ -14,6 +14,9 @@ import { InboundPublisher } from './inbound';
 import { handleManagementFrame } from './management';
 import { INBOUND_ENVELOPE_TOPIC, INBOUND_STIX_PREFIX, P2P_TOPIC_LENGTH } from './protocol';
 import { SubscriptionRegistry } from './registry';
+import type { CurveConfig } from './curve/config';
+import { startCurve, warnIfUnauthenticated } from './curve/server';
+import type { CurveServer } from './curve/server';
 
 /** ZMTP heartbeats on the PUB socket, so a vanished app's connection (and so its `joined` state) ends. */
 const ZMTP_HEARTBEAT_MS = 10_000;
@@ -48,13 +51,19 @@ export class ZmqApp implements AppPlugin {
   /** The ports actually bound (differs from the config when it says 0). */
   ports?: BoundPorts;
   registry?: SubscriptionRegistry;
+  /** CURVE on the three sockets (`curve` in the config, docs/security.md). */
+  curve?: CurveServer;
 
-  constructor(private readonly ctx: AppContext<ZmqAppConfig>) {}
+  constructor(private readonly ctx: AppContext<ZmqAppConfig & { curve?: CurveConfig }>) {}
 
   async start(): Promise<void> {
     const { config, logger } = this.ctx;
     const ipv6 = config.host.includes(':');
+    const curve = (this.curve = config.curve ? await startCurve(config.curve, logger, this.ctx.metrics) : undefined);
+    if (!curve) warnIfUnauthenticated(config.host, logger);
+    const secure = curve?.socketOptions ?? {};
     this.pub = new XPublisher({
+      ...secure,
       linger: 0,
       ipv6,
       noDrop: true,
@@ -63,8 +72,8 @@ export class ZmqApp implements AppPlugin {
       heartbeatInterval: ZMTP_HEARTBEAT_MS,
       heartbeatTimeout: ZMTP_HEARTBEAT_TIMEOUT_MS,
     });
-    this.sub = new ZmqSubscriber({ linger: 0, ipv6, receiveHighWaterMark: config.sub_hwm });
-    this.manage = new Reply({ linger: 0, ipv6 });
+    this.sub = new ZmqSubscriber({ ...secure, linger: 0, ipv6, receiveHighWaterMark: config.sub_hwm });
+    this.manage = new Reply({ ...secure, linger: 0, ipv6 });
     const sender = (this.sender = new FrameSender(this.pub, logger));
     this.registry = new SubscriptionRegistry(
       this.ctx.bus,
@@ -85,13 +94,15 @@ export class ZmqApp implements AppPlugin {
       await this.manage.bind(endpoint(config.host, config.manage));
     } catch (e) {
       this.closeSockets();
+      await curve?.stop();
       throw new Error(`ZeroMQ app plugin cannot bind on ${config.host} (manage ${config.manage}, pub ${config.pub}, sub ${config.sub}): ${(e as Error).message}`);
     }
     this.sub.subscribe(INBOUND_STIX_PREFIX, INBOUND_ENVELOPE_TOPIC);
+    for (const [name, socket] of [['manage', this.manage], ['pub', this.pub], ['sub', this.sub]] as const) curve?.watch(socket, name);
     this.ports = { manage: portOf(this.manage.lastEndpoint), pub: portOf(this.pub.lastEndpoint), sub: portOf(this.sub.lastEndpoint) };
     this.loops = [this.runManagement(), this.runReceiver(), this.runSubscriptionEvents()];
     this.scheduleExpiry();
-    logger.info('ZeroMQ app plugin started', { host: config.host, ...this.ports });
+    logger.info('ZeroMQ app plugin started', { host: config.host, ...this.ports, curve: curve ? (curve.authenticatesClients ? 'authorized keys' : 'any client key') : 'off' });
   }
 
   async stop(): Promise<void> {
@@ -102,6 +113,7 @@ export class ZmqApp implements AppPlugin {
     this.registry?.removeAll('Threat Bus stopping');
     this.closeSockets();
     await Promise.allSettled(this.loops);
+    await this.curve?.stop();
     this.ctx.logger.info('ZeroMQ app plugin stopped');
   }
 

@@ -1,0 +1,48 @@
+/**
+ * Config section `plugins.apps.zmq.curve` (docs/security.md): the server's
+ * CURVE key and, optionally, the client keys it accepts. Absent: no CURVE,
+ * the original's plain sockets.
+ */
+import type { JsonSchema, PluginConfigProblem } from 'threatbus';
+
+export interface CurveConfig {
+  /** The server's Z85 secret key (its public key is derived and logged at start). */
+  secret_key?: string;
+  /** A file holding it instead (one Z85 line, or a pyzmq certificate); must not be group/world readable. */
+  secret_key_file?: string;
+  /** Z85 public keys of the clients allowed in. Absent (and no file): any client that knows the server's public key. */
+  authorized_keys?: string[];
+  /** A file of them, one per line, `#` comments; re-read on SIGHUP. */
+  authorized_keys_file?: string;
+  /** ZAP domain set on the three sockets. */
+  zap_domain: string;
+}
+
+const z85Key: JsonSchema = { type: 'string', pattern: '^[0-9a-zA-Z.\\-:+=^!/*?&<>()\\[\\]{}@%$#]{40}$' };
+
+export const curveConfigSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    secret_key: z85Key,
+    secret_key_file: { type: 'string', minLength: 1 },
+    authorized_keys: { type: 'array', items: z85Key },
+    authorized_keys_file: { type: 'string', minLength: 1 },
+    zap_domain: { type: 'string', minLength: 1, maxLength: 254, default: 'threatbus' },
+  },
+};
+
+/** Rules a JSON schema cannot say clearly; paths relative to the zmq section. */
+export function curveConfigProblems(curve: CurveConfig | undefined): PluginConfigProblem[] {
+  if (!curve) return [];
+  const problems: PluginConfigProblem[] = [];
+  const hasSecret = curve.secret_key !== undefined;
+  const hasSecretFile = curve.secret_key_file !== undefined;
+  if (hasSecret === hasSecretFile) {
+    problems.push({ path: 'curve', message: `needs exactly one of secret_key and secret_key_file (the server's Z85 secret key; npx threatbus-zmq-app keygen makes one)` });
+  }
+  if (curve.authorized_keys !== undefined && curve.authorized_keys_file !== undefined) {
+    problems.push({ path: 'curve', message: 'takes authorized_keys or authorized_keys_file, not both' });
+  }
+  return problems;
+}
