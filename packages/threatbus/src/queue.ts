@@ -9,10 +9,17 @@
  */
 import type { Message } from './messages';
 import type { Logger } from './logging';
+import { markDelivered } from './delivery';
 
 /** Anything that accepts delivered messages. Called synchronously by the router; must not throw. */
 export interface Subscriber {
   push(message: Message): void;
+  /**
+   * True: the subscriber calls `markDelivered(message)` once it has taken
+   * each pushed message (delivery.ts). Absent: the message counts as taken
+   * when `push` returns.
+   */
+  readonly tracksDelivery?: boolean;
 }
 
 export interface MessageQueueOptions {
@@ -20,12 +27,22 @@ export interface MessageQueueOptions {
   capacity?: number;
   /** Called once per dropped message with the running total. */
   onOverflow?: (dropped: number) => void;
+  /**
+   * Whether a message counts as delivered (delivery.ts) when a consumer
+   * takes it from the queue. Default true. False: the consumer calls
+   * `markDelivered` itself once it is done with it (e.g. handed to a socket).
+   * Dropped and cleared messages always count as delivered: they are gone.
+   */
+  deliveredOnTake?: boolean;
 }
 
 export const DEFAULT_QUEUE_CAPACITY = 100_000;
 
 export class MessageQueue<T = Message> implements AsyncIterable<T> {
   readonly capacity: number;
+  /** Messages pushed here count as delivered once taken, dropped or cleared (delivery.ts). */
+  readonly tracksDelivery = true;
+  private readonly deliveredOnTake: boolean;
   /** Messages dropped because the queue was full. */
   dropped = 0;
   private items: (T | undefined)[] = [];
@@ -38,6 +55,7 @@ export class MessageQueue<T = Message> implements AsyncIterable<T> {
     this.capacity = options.capacity ?? DEFAULT_QUEUE_CAPACITY;
     if (!(this.capacity > 0)) throw new RangeError('queue capacity must be positive');
     this.onOverflow = options.onOverflow;
+    this.deliveredOnTake = options.deliveredOnTake ?? true;
   }
 
   get size(): number {
@@ -49,14 +67,18 @@ export class MessageQueue<T = Message> implements AsyncIterable<T> {
   }
 
   push(item: T): void {
-    if (this.closed) return;
+    if (this.closed) {
+      markDelivered(item);
+      return;
+    }
     const waiter = this.waiters.shift();
     if (waiter) {
+      if (this.deliveredOnTake) markDelivered(item);
       waiter({ value: item, done: false });
       return;
     }
     if (this.size >= this.capacity) {
-      this.shift();
+      markDelivered(this.take());
       this.dropped++;
       this.onOverflow?.(this.dropped);
     }
@@ -65,6 +87,12 @@ export class MessageQueue<T = Message> implements AsyncIterable<T> {
 
   /** Take the next item without waiting, or undefined when empty. */
   shift(): T | undefined {
+    const item = this.take();
+    if (item !== undefined && this.deliveredOnTake) markDelivered(item);
+    return item;
+  }
+
+  private take(): T | undefined {
     if (this.head >= this.items.length) return undefined;
     const item = this.items[this.head];
     this.items[this.head++] = undefined;
@@ -92,6 +120,7 @@ export class MessageQueue<T = Message> implements AsyncIterable<T> {
 
   /** Drop everything queued. */
   clear(): void {
+    for (let i = this.head; i < this.items.length; i++) markDelivered(this.items[i]);
     this.items = [];
     this.head = 0;
   }

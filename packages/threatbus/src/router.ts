@@ -13,6 +13,7 @@
 import { routingTopic } from './messages';
 import type { Message } from './messages';
 import type { Subscriber } from './queue';
+import { pendingDelivery } from './delivery';
 
 export class TopicRouter {
   private readonly byTopic = new Map<string, Set<Subscriber>>();
@@ -55,13 +56,22 @@ export class TopicRouter {
     return list;
   }
 
-  /** Hand `message` to every matching subscriber. Returns how many got it. */
+  /**
+   * Hand `message` to every matching subscriber. Returns how many got it.
+   * A message published with a delivery listener (delivery.ts) counts one
+   * pending delivery per subscriber that tracks delivery; a subscriber that
+   * throws has it released on its behalf.
+   */
   deliver(message: Message): number {
     const list = this.subscribersOf(routingTopic(message));
+    const pending = pendingDelivery(message);
     for (const s of list) {
+      const tracked = pending !== undefined && s.tracksDelivery === true;
+      if (tracked) pending.count++;
       try {
         s.push(message);
       } catch (e) {
+        if (tracked) pending.release();
         this.onSubscriberError(e, message);
       }
     }
