@@ -42,6 +42,8 @@ export interface KafkaConfig {
   topics: string[];
   /** Seconds a poll waits for messages. */
   poll_interval: number;
+  /** Seconds between offset commits (of what every local subscriber has taken). */
+  commit_interval: number;
   /** librdkafka settings, passed as-is. */
   config: Record<string, string | number | boolean>;
 }
@@ -103,6 +105,7 @@ export const configSchema: JsonSchema = {
       properties: {
         topics: { ...stringList, minItems: 1 },
         poll_interval: { type: 'number', exclusiveMinimum: 0, default: 1.0 },
+        commit_interval: { type: 'number', exclusiveMinimum: 0, default: 1.0 },
         config: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
       },
     },

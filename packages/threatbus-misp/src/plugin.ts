@@ -37,7 +37,7 @@ export class MispApp implements AppPlugin {
     // Kafka commits an offset only after its message was handed over, so it waits for the bus;
     // ZeroMQ has nothing to acknowledge.
     if (config.zmq) this.zmq = new ZmqReceiver(config.zmq, (json, where) => this.handler.handleNoWait(json, where), logger);
-    else if (config.kafka) this.kafka = new KafkaReceiver(config.kafka, (json, where) => this.handler.handle(json, where), logger);
+    else if (config.kafka) this.kafka = new KafkaReceiver(config.kafka, (json, where, onDelivered, token) => this.handler.handle(json, where, onDelivered, token), logger);
     if (config.api) {
       this.client = new MispClient(config.api);
       this.reporter = new SightingReporter(this.client, config.api, logger.child('sightings'));
@@ -95,6 +95,11 @@ export class MispApp implements AppPlugin {
     const task = answerSnapshot(this.client, this.ctx.config.filter, this.ctx.config.api.page_size, request, reply, this.ctx.logger, this.abort.signal);
     this.track(task.catch(() => undefined));
     await task;
+  }
+
+  /** Stop consuming from Kafka; the bus then drains what is in flight, and `stop` commits it. */
+  async stopIntake(): Promise<void> {
+    await this.kafka?.stopIntake();
   }
 
   async stop(): Promise<void> {

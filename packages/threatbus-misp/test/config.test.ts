@@ -31,9 +31,9 @@ describe('config-validation vectors for misp', () => {
     if (v.expected.valid) expect(got).toEqual([]);
     else expect(got.length).toBeGreaterThan(0);
   });
-  test('defaults: filter [] and kafka.poll_interval 1.0', () => {
+  test('defaults: filter [], kafka.poll_interval 1.0 and kafka.commit_interval 1.0', () => {
     const p = plan({ kafka: { topics: ['misp_attribute'], config: { 'bootstrap.servers': 'localhost:9092', 'group.id': 'threatbus' } } });
-    expect(p.apps[0].config).toEqual({ filter: [], kafka: { topics: ['misp_attribute'], poll_interval: 1.0, config: { 'bootstrap.servers': 'localhost:9092', 'group.id': 'threatbus' } } });
+    expect(p.apps[0].config).toEqual({ filter: [], kafka: { topics: ['misp_attribute'], poll_interval: 1.0, commit_interval: 1.0, config: { 'bootstrap.servers': 'localhost:9092', 'group.id': 'threatbus' } } });
   });
 });
 

@@ -4,7 +4,7 @@
  * publish. Bad input is logged with where it came from and the attribute's
  * uuid, then skipped; nothing here throws.
  */
-import type { AppBus, Indicator, Logger } from 'threatbus';
+import type { AppBus, DeliveryListener, Indicator, Logger } from 'threatbus';
 import { mapAttribute, attributeUuid } from '../mapping/attribute';
 import { isWhitelisted } from '../mapping/filter';
 import type { MispFilter } from '../mapping/filter';
@@ -34,12 +34,17 @@ export class AttributeHandler {
     private readonly logger: Logger,
   ) {}
 
-  /** Handle one notification; `where` names the source for log lines (e.g. `zmq tcp://misp:50000`). */
-  async handle(text: string, where: string): Promise<Outcome> {
+  /**
+   * Handle one notification; `where` names the source for log lines (e.g.
+   * `zmq tcp://misp:50000`). With `onDelivered`, it hears `delivered(token)`
+   * once every local subscriber has taken the indicator (only for outcome
+   * `published`; see AppBus.publish).
+   */
+  async handle(text: string, where: string, onDelivered?: DeliveryListener, token?: number): Promise<Outcome> {
     const indicator = this.map(text, where);
     if (indicator === undefined) return 'dropped';
     try {
-      await this.bus.publish(indicator);
+      await this.bus.publish(indicator, onDelivered ? { onDelivered, token } : undefined);
     } catch (e) {
       return this.failed(e, where, indicator);
     }

@@ -1,16 +1,24 @@
 /**
- * Intake from MISP's Kafka export (spec/misp.md §4.2) with node-rdkafka's
+ * Intake from MISP's Kafka export (misp.md §4.2) with node-rdkafka's
  * high-level consumer: `kafka.config` goes to librdkafka as-is, except that
- * auto-commit is switched off: an offset is committed only once its message
- * was handled (indicator handed to the bus, or deliberately dropped).
- * When the bus refuses an indicator, the message is retried and its offset
- * stays uncommitted (at-least-once).
+ * auto-commit is switched off.
+ *
+ * At-least-once end to end (docs/reliability.md): an offset is committed
+ * only once its message was taken by every local subscriber (for a zmq app:
+ * the frame handed to the socket), or deliberately dropped (filtered,
+ * invalid). Each partition keeps the highest contiguous delivered offset
+ * (offsets.ts); it is committed every `commit_interval` seconds, when a
+ * partition is revoked, and at shutdown, after the bus stopped the intake
+ * (`stopIntake`) and drained what was in flight. When the bus refuses an
+ * indicator, the message is retried and its offset stays uncommitted.
  */
 import type { Logger } from 'threatbus';
 import type { KafkaConfig } from '../config';
 import { CONFIG_PATH } from '../config';
 import type { Outcome } from './handler';
 import { requireOptional } from './optional';
+import { PartitionProgress } from './offsets';
+import type { DeliveryListener } from 'threatbus';
 
 /** The slice of node-rdkafka this plugin uses (declared here: the package is optional, its types may be absent). */
 export interface RdKafkaMessage {
@@ -22,12 +30,22 @@ export interface RdKafkaMessage {
 interface RdKafkaError extends Error {
   code?: number;
 }
+export interface RdKafkaTopicPartition {
+  topic: string;
+  partition: number;
+  offset?: number;
+}
 export interface RdKafkaConsumer {
   connect(options: { timeout?: number }, cb: (err: RdKafkaError | null) => void): void;
   subscribe(topics: string[]): void;
   consume(count: number, cb: (err: RdKafkaError | null, messages: RdKafkaMessage[]) => void): void;
   setDefaultConsumeTimeout(ms: number): void;
-  commitMessageSync(message: RdKafkaMessage): void;
+  commitSync(partitions: RdKafkaTopicPartition[]): void;
+  assign(partitions: RdKafkaTopicPartition[]): void;
+  unassign(): void;
+  incrementalAssign?(partitions: RdKafkaTopicPartition[]): void;
+  incrementalUnassign?(partitions: RdKafkaTopicPartition[]): void;
+  rebalanceProtocol?(): string;
   disconnect(cb: (err?: unknown) => void): void;
   on(event: 'event.error', listener: (err: RdKafkaError) => void): void;
 }
@@ -40,6 +58,9 @@ export function loadRdKafka(load?: () => unknown): RdKafka {
 }
 
 const BATCH = 100;
+/** librdkafka's rebalance events (ERR__ASSIGN_PARTITIONS, ERR__REVOKE_PARTITIONS). */
+const ASSIGN_PARTITIONS = -175;
+const REVOKE_PARTITIONS = -174;
 
 /**
  * librdkafka topic-level properties a consumer may set. librdkafka takes
@@ -51,14 +72,22 @@ const BATCH = 100;
 const TOPIC_LEVEL = ['auto.offset.reset', 'auto.commit.enable', 'auto.commit.interval.ms', 'offset.store.method', 'offset.store.path', 'offset.store.sync.interval.ms', 'consume.callback.max.messages'];
 const RETRY_MS = 1000;
 
+/** What the receiver hands each message to; `onDelivered(token)` once every local subscriber took it. */
+export type PayloadHandler = (json: string, where: string, onDelivered: DeliveryListener, token: number) => Promise<Outcome>;
+
 export class KafkaReceiver {
   private consumer?: RdKafkaConsumer;
+  /** The consumer for rebalance events, which also come while it disconnects. */
+  private client?: RdKafkaConsumer;
   private loop?: Promise<void>;
+  private commitTimer?: NodeJS.Timeout;
   private stopped = false;
+  /** Progress of every assigned partition, by `topic\0partition`. */
+  private readonly progress = new Map<string, PartitionProgress>();
 
   constructor(
     private readonly config: KafkaConfig,
-    private readonly onPayload: (json: string, where: string) => Promise<Outcome>,
+    private readonly onPayload: PayloadHandler,
     private readonly logger: Logger,
   ) {}
 
@@ -66,15 +95,23 @@ export class KafkaReceiver {
     return `kafka ${String(this.config.config['bootstrap.servers'] ?? this.config.config['metadata.broker.list'] ?? '?')} topics ${this.config.topics.join(',')}`;
   }
 
+  /** Messages consumed whose delivery to every subscriber is not known yet. */
+  get inFlight(): number {
+    let n = 0;
+    for (const p of this.progress.values()) n += p.inFlight;
+    return n;
+  }
+
   async start(): Promise<void> {
     const kafka = loadRdKafka();
     const settings: Record<string, unknown> = { ...this.config.config };
     if (settings['enable.auto.commit'] === true || settings['enable.auto.commit'] === 'true') {
-      this.logger.warn("Ignoring kafka.config 'enable.auto.commit: true': offsets are committed after each message was handled");
+      this.logger.warn("Ignoring kafka.config 'enable.auto.commit: true': offsets are committed once every subscriber has taken the message");
     }
     settings['enable.auto.commit'] = false;
+    settings.rebalance_cb = this.onRebalance;
     const topicSettings = Object.fromEntries(TOPIC_LEVEL.filter((k) => k in settings).map((k) => [k, settings[k]]));
-    const consumer = new kafka.KafkaConsumer(settings, topicSettings);
+    const consumer = (this.client = new kafka.KafkaConsumer(settings, topicSettings));
     consumer.on('event.error', (err) => this.logger.error(`Kafka error: ${err.message}`, { source: this.description }));
     await new Promise<void>((resolve, reject) =>
       consumer.connect({ timeout: 30_000 }, (err) => (err ? reject(new Error(`Cannot connect to Kafka (${this.description}): ${err.message}`)) : resolve())),
@@ -83,10 +120,42 @@ export class KafkaReceiver {
     consumer.subscribe(this.config.topics);
     this.consumer = consumer;
     this.loop = this.run(consumer);
+    this.commitTimer = setInterval(() => this.commit(), this.config.commit_interval * 1000);
+    this.commitTimer.unref();
   }
+
+  /** Commit what revoked partitions delivered before giving them up (`commit` does nothing once stopped: `stop` committed). */
+  private readonly onRebalance = (err: RdKafkaError | undefined, assignment: RdKafkaTopicPartition[]): void => {
+    const consumer = this.client;
+    if (!consumer) return;
+    const cooperative = consumer.rebalanceProtocol?.() === 'COOPERATIVE';
+    try {
+      if (err?.code === ASSIGN_PARTITIONS) {
+        if (cooperative) consumer.incrementalAssign?.(assignment);
+        else consumer.assign(assignment);
+      } else if (err?.code === REVOKE_PARTITIONS) {
+        const revoked = cooperative ? assignment.map((a) => progressKey(a.topic, a.partition)) : [...this.progress.keys()];
+        this.commit(revoked);
+        for (const key of revoked) this.progress.delete(key);
+        if (cooperative) consumer.incrementalUnassign?.(assignment);
+        else consumer.unassign();
+      } else if (err) {
+        this.logger.error(`Kafka rebalance failed: ${err.message}`, { source: this.description });
+      }
+    } catch (e) {
+      if (!this.stopped) this.logger.error(`Kafka rebalance failed: ${(e as Error).message}`, { source: this.description });
+    }
+  };
 
   private poll(consumer: RdKafkaConsumer): Promise<RdKafkaMessage[]> {
     return new Promise((resolve, reject) => consumer.consume(BATCH, (err, messages) => (err ? reject(err) : resolve(messages ?? []))));
+  }
+
+  private partition(topic: string, partition: number): PartitionProgress {
+    const key = progressKey(topic, partition);
+    let p = this.progress.get(key);
+    if (!p) this.progress.set(key, (p = new PartitionProgress(topic, partition)));
+    return p;
   }
 
   private async run(consumer: RdKafkaConsumer): Promise<void> {
@@ -103,25 +172,61 @@ export class KafkaReceiver {
       for (const m of messages) {
         const where = `kafka ${m.topic}[${m.partition}]@${m.offset}`;
         const text = m.value === null ? '' : m.value.toString('utf8');
+        const progress = this.partition(m.topic, m.partition);
+        progress.consumed(m.offset);
         // Retry a message the bus refused until it takes it (or we stop): its offset must not be committed before.
-        while ((await this.onPayload(text, where)) === 'failed') {
+        let outcome: Outcome;
+        while ((outcome = await this.onPayload(text, where, progress, m.offset)) === 'failed') {
           if (this.stopped) return;
           await new Promise((r) => setTimeout(r, RETRY_MS));
         }
-        try {
-          consumer.commitMessageSync(m);
-        } catch (e) {
-          this.logger.error('Could not commit Kafka offset', { source: where, error: (e as Error).message });
-        }
+        if (outcome === 'dropped') progress.delivered(m.offset);
       }
     }
   }
 
-  async stop(): Promise<void> {
+  /** Commit the delivered watermark of `keys` (default: every partition). Never throws. */
+  private commit(keys: Iterable<string> = this.progress.keys()): void {
+    const consumer = this.consumer;
+    if (!consumer) return;
+    const due: RdKafkaTopicPartition[] = [];
+    const parts: PartitionProgress[] = [];
+    for (const key of keys) {
+      const p = this.progress.get(key);
+      const d = p?.due();
+      if (p && d) {
+        due.push(d);
+        parts.push(p);
+      }
+    }
+    if (due.length === 0) return;
+    try {
+      consumer.commitSync(due);
+      for (let i = 0; i < parts.length; i++) parts[i].committed = due[i].offset as number;
+      if (this.logger.isDebugEnabled()) this.logger.debug('Committed Kafka offsets', { offsets: due.map((d) => `${d.topic}[${d.partition}]@${d.offset}`).join(',') });
+    } catch (e) {
+      this.logger.error('Could not commit Kafka offsets; they are retried at the next commit', { source: this.description, error: (e as Error).message });
+    }
+  }
+
+  /** Stop consuming; what was consumed may still be delivered and is committed by `stop`. */
+  async stopIntake(): Promise<void> {
     this.stopped = true;
     await this.loop;
+  }
+
+  async stop(): Promise<void> {
+    await this.stopIntake();
+    if (this.commitTimer) clearInterval(this.commitTimer);
+    this.commit();
+    const inFlight = this.inFlight;
+    if (inFlight > 0) this.logger.warn('Kafka messages not yet delivered to every subscriber at stop; they are consumed again at the next start', { in_flight: inFlight });
     const consumer = this.consumer;
     this.consumer = undefined;
     if (consumer) await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
   }
+}
+
+function progressKey(topic: string, partition: number): string {
+  return `${topic}\0${partition}`;
 }
