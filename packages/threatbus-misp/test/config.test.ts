@@ -1,5 +1,6 @@
 /** Config validation (spec/misp.md §2, spec/vectors/config-validation.json) and missing optional packages. */
-import { ConfigError, planBus, startThreatBus, silentLogger } from 'threatbus';
+import { ConfigError, startThreatBus, silentLogger } from 'threatbus';
+import { planBus } from 'threatbus/testing';
 import { loadVectors } from '../../../tools/vectors';
 import mispPlugin, { loadRdKafka, loadZeromq, MissingDependencyError, setPackageLoader } from '../src';
 

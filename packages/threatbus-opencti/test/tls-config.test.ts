@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { applyEnvOverrides, ConfigError, createSighting, maskSecrets, planBus } from 'threatbus';
+import { applyEnvOverrides, ConfigError, createSighting, maskSecrets } from 'threatbus';
+import { planBus } from 'threatbus/testing';
 import openCtiPlugin, { configProblems } from '../src';
 import { OpenCtiDouble, envelope, indicatorStix, storeIndicator } from './opencti-double';
 import { lines, startBus, waitFor } from './helpers';

@@ -4,7 +4,8 @@
  * that say what was wrong.
  */
 import { hostname } from 'node:os';
-import { applyEnvOverrides, ConfigError, planBus, startThreatBus } from 'threatbus';
+import { applyEnvOverrides, ConfigError, startThreatBus } from 'threatbus';
+import { planBus } from 'threatbus/testing';
 import plugin, { buildEndpoint, EndpointError } from '../src';
 import type { RabbitMqConfig } from '../src';
 import { BROKER, BROKER_URL, cleanup, indicator, recordingLogger, startBus, tagOf, uniqueName, waitFor, withBroker } from './helpers';

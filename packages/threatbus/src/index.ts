@@ -1,5 +1,8 @@
 /**
- * Public API of the Threat Bus core. Plugins and apps import from here only.
+ * Public API of the Threat Bus core, the contract plugins and apps build on:
+ * plugin types and define*, messages, STIX, topics, errors, the wire codec,
+ * config and logging helpers, and startThreatBus. Plugins and apps import
+ * from here only; their tests also use `threatbus/testing`.
  */
 export * from './errors';
 export * from './stix';
@@ -11,19 +14,15 @@ export { isJsonObject } from './json-object';
 export type { MessageMemo } from './message-memo';
 export { MessageQueue, DEFAULT_QUEUE_CAPACITY, warnOnOverflow } from './queue';
 export type { Subscriber, MessageQueueOptions } from './queue';
-export { TopicRouter } from './router';
 export { markDelivered } from './delivery';
 export type { DeliveryListener, PublishOptions } from './delivery';
 export * from './plugin';
 export { createLogger, silentLogger, normalizeLogLevel, DEFAULT_LOGGING, LOG_LEVEL_NAMES } from './logging';
 export type { Logger, LogMeta, LoggingConfig, LogLevelName, LoggerHandle } from './logging';
 export * from './config';
-export { planBus } from './plan';
-export type { BusPlan, PlannedPlugin, PlanOptions, ThreatBusConfig } from './plan';
-export { ThreatBus } from './bus';
-export { discoverPlugins, loadPlugin, suggestedPackage, PACKAGE_PREFIX } from './discovery';
-export type { InstalledPlugin } from './discovery';
-export { inmemBackbone } from './backbones/inmem';
+export type { PlanOptions, ThreatBusConfig } from './plan';
+// The runtime (ThreatBus, TopicRouter, planBus, discovery, the in-memory backbone) is not part of the
+// contract: the CLI and threatbus/testing import it directly; embedders start a bus with startThreatBus.
 export { startThreatBus } from './start';
 export { BusMetrics, detachedPluginMetrics, startMetricsServer, MetricsListenError } from './metrics';
 export type { PluginMetrics, PluginCounter, PluginGauge, PluginHistogram, MetricMessageType, MetricsServer, MetricsServerConfig } from './metrics';

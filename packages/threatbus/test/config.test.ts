@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadVectors } from '../../../tools/vectors';
-import { ConfigError, loadRawConfig, parseEnvValue, planBus, maskSecrets, applyEnvOverrides, defineAppPlugin } from '../src';
+import { ConfigError, loadRawConfig, parseEnvValue, maskSecrets, applyEnvOverrides, defineAppPlugin } from '../src';
+import { planBus } from '../src/plan';
 import type { RawConfig } from '../src';
 import { makeProject } from './fixtures';
 

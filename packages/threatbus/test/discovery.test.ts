@@ -1,6 +1,8 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { discoverPlugins, planBus, ConfigError, startThreatBus, createLogger } from '../src';
+import { ConfigError, startThreatBus, createLogger } from '../src';
+import { discoverPlugins } from '../src/discovery';
+import { planBus } from '../src/plan';
 import { makeProject } from './fixtures';
 
 describe('plugin discovery with fixture packages in a temporary node_modules', () => {

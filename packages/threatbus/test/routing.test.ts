@@ -1,5 +1,6 @@
 import { loadVectors } from '../../../tools/vectors';
-import { TopicRouter, MessageQueue, createSnapshotRequest, createSnapshotEnvelope, parseIndicator, parseSighting, routingTopic, defineAppPlugin, startThreatBus, silentLogger } from '../src';
+import { TopicRouter } from '../src/router';
+import { MessageQueue, createSnapshotRequest, createSnapshotEnvelope, parseIndicator, parseSighting, routingTopic, defineAppPlugin, startThreatBus, silentLogger } from '../src';
 import type { AppBus, Message, Subscriber } from '../src';
 
 const indicator = parseIndicator({ type: 'indicator', spec_version: '2.1', pattern: "[ipv4-addr:value = '6.6.6.6']", pattern_type: 'stix' });
