@@ -32,10 +32,18 @@ export class StoreApp implements AppPlugin {
 
   async start(): Promise<void> {
     const { config, logger } = this.ctx;
+    // Opened here first: creates the schema, and a bad file is one clear error before anything else starts.
     this.db = StoreDatabase.open(this.path);
-    this.writer = new BatchWriter(this.db, logger, config.batch_size, config.flush_interval * 1000);
-    this.prune();
-    this.pruneTimer = setInterval(() => this.prune(), config.prune_interval * 1000);
+    this.writer = new BatchWriter(this.path, logger, config.batch_size, config.flush_interval * 1000);
+    try {
+      await this.writer.start();
+    } catch (e) {
+      this.db.close();
+      this.db = undefined;
+      throw e;
+    }
+    await this.prune();
+    this.pruneTimer = setInterval(() => void this.prune(), config.prune_interval * 1000);
     this.pruneTimer.unref();
     this.ctx.bus.subscribe(Topic.STIX2, this.subscriber);
     const stats = this.db.stats(this.now());
@@ -46,7 +54,7 @@ export class StoreApp implements AppPlugin {
     if (!this.db) return;
     this.ctx.bus.unsubscribe(Topic.STIX2, this.subscriber);
     if (this.pruneTimer) clearInterval(this.pruneTimer);
-    this.writer?.close();
+    await this.writer?.close();
     this.db.close();
     this.db = undefined;
     this.ctx.logger.info('Store stopped', { path: this.path, written: this.writer?.written ?? 0 });
@@ -56,7 +64,7 @@ export class StoreApp implements AppPlugin {
   async snapshot(request: SnapshotRequest, reply: SnapshotReply): Promise<void> {
     if (!this.db) return;
     // What arrived before the requester subscribed may still wait in the batch.
-    this.writer?.flush();
+    await this.writer?.flush();
     const now = this.now();
     const kind = request.snapshot_type === MessageType.INDICATOR ? ObjectKind.INDICATOR : ObjectKind.SIGHTING;
     const query = { kind, since: now - request.snapshot * 1000, removals: false, now };
@@ -83,13 +91,13 @@ export class StoreApp implements AppPlugin {
     if (message.type === 'indicator' || message.type === 'sighting') this.writer?.add(message);
   }
 
-  /** Run one prune now (also on a timer); returns what was removed. */
-  prune(): PruneResult | undefined {
-    if (!this.db) return undefined;
+  /** Run one prune now (also on a timer); resolves with what was removed. */
+  async prune(): Promise<PruneResult | undefined> {
+    if (!this.db || !this.writer) return undefined;
     const { config, logger } = this.ctx;
-    this.writer?.flush();
+    await this.writer.flush();
     try {
-      const result = this.db.prune({
+      const result = await this.writer.prune({
         now: this.now(),
         sightingRetentionMs: config.sighting_retention * DAY_MS,
         tombstoneRetentionMs: config.tombstone_retention * DAY_MS,
@@ -105,14 +113,14 @@ export class StoreApp implements AppPlugin {
   }
 
   /** What the store holds now (after writing the pending batch). */
-  stats(): StoreStats {
+  async stats(): Promise<StoreStats> {
     if (!this.db) throw new Error('the store is not running');
-    this.writer?.flush();
+    await this.writer?.flush();
     return this.db.stats(this.now());
   }
 
   /** Write the pending batch now (tests, shutdown). */
-  flush(): void {
-    this.writer?.flush();
+  flush(): Promise<void> {
+    return this.writer?.flush() ?? Promise.resolve();
   }
 }

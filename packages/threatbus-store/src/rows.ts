@@ -33,6 +33,11 @@ export function sortableTimestamp(ts: string): string {
 }
 
 export function toRow(obj: Indicator | Sighting): ObjectRow {
+  return rowWithBody(obj, encodeMessage(obj));
+}
+
+/** The row of `obj` whose wire text is at hand (the write worker gets objects as text). */
+export function rowWithBody(obj: Indicator | Sighting, body: string): ObjectRow {
   const modified = parseStixTimestamp(obj.modified);
   const created = parseStixTimestamp(obj.created);
   const isIndicator = obj.type === 'indicator';
@@ -43,6 +48,6 @@ export function toRow(obj: Indicator | Sighting): ObjectRow {
     modified: sortableTimestamp(obj.modified),
     valid_until: isIndicator && obj.valid_until !== undefined ? parseStixTimestamp(obj.valid_until) : null,
     removed: isIndicator && obj.x_threatbus_update === 'REMOVE' ? 1 : 0,
-    body: encodeMessage(obj),
+    body,
   };
 }

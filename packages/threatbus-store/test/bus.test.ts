@@ -53,7 +53,7 @@ test('stop the bus, start it, subscribe with a snapshot through the zmq app: the
     const expected = ids([...kept, seen]);
     await waitFor('the snapshot through the zmq app', () => got.length >= expected.length);
     expect(ids(got as (Indicator | Sighting)[])).toEqual(expected);
-    expect(second.plugin<StoreApp>('store').stats()).toMatchObject({ indicators: 4, removals: 1, sightings: 1 });
+    expect(await second.plugin<StoreApp>('store').stats()).toMatchObject({ indicators: 4, removals: 1, sightings: 1 });
   } finally {
     await client.close();
   }

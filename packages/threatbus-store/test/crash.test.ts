@@ -1,8 +1,9 @@
 /**
- * kill -9 loses at most the objects not yet flushed: a child process writes
- * 250 indicators with batch_size 100 and a flush interval far away, says so,
- * and is killed. The two full batches (200) are in the database; the 50
- * still waiting in memory are lost, and the file opens cleanly (WAL).
+ * kill -9 loses at most the objects not yet written: a child process adds
+ * 250 indicators with batch_size 100 and a flush interval far away, waits
+ * until the write worker committed the two full batches, says so, and is
+ * killed. The 200 are in the database; the 50 still waiting in memory are
+ * lost, and the file opens cleanly (WAL).
  */
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -20,11 +21,17 @@ test('kill -9 loses only the batch still in memory', async () => {
   const script = `
     const { StoreDatabase, BatchWriter } = require(${JSON.stringify(DIST)});
     const { createIndicator, silentLogger } = require(${JSON.stringify(CORE)});
-    const db = StoreDatabase.open(${JSON.stringify(path)});
-    const writer = new BatchWriter(db, silentLogger(), 100, 60000);
-    for (let n = 0; n < 250; n++) writer.add(createIndicator({ pattern: "[ipv4-addr:value = '10.9." + (n >> 8) + '.' + (n & 255) + "']", pattern_type: 'stix' }));
-    process.stdout.write('written=' + writer.written + ' pending=' + writer.pendingCount + '\\n');
-    setInterval(() => {}, 1000);
+    StoreDatabase.open(${JSON.stringify(path)}).close();
+    const writer = new BatchWriter(${JSON.stringify(path)}, silentLogger(), 100, 60000);
+    writer.start().then(() => {
+      for (let n = 0; n < 250; n++) writer.add(createIndicator({ pattern: "[ipv4-addr:value = '10.9." + (n >> 8) + '.' + (n & 255) + "']", pattern_type: 'stix' }));
+      const done = setInterval(() => {
+        if (writer.written < 200) return;
+        clearInterval(done);
+        process.stdout.write('written=' + writer.written + ' pending=' + writer.pendingCount + '\\n');
+        setInterval(() => {}, 1000);
+      }, 5);
+    });
   `;
   const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(child.stdout, 'data')) as [Buffer];

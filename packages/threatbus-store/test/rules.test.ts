@@ -45,7 +45,7 @@ describe('upsert by STIX id', () => {
     const other = indicator({ at: t });
     s.take(add, other, remove, add);
     expect(ids(await s.snapshot(MessageType.INDICATOR, WEEK_S))).toEqual([other.id]);
-    expect(s.app.stats().removals).toBe(1);
+    expect((await s.app.stats()).removals).toBe(1);
   });
 
   test('a removal with the same modified as the indicator wins; a newer version after it resurrects the indicator', async () => {
@@ -79,8 +79,8 @@ describe('expiry, retention and the bound', () => {
     expect(ids(await s.snapshot(MessageType.INDICATOR, WEEK_S))).toEqual(ids([expiring, lasting]));
     s.clock.now += 60_000;
     expect(await s.snapshot(MessageType.INDICATOR, WEEK_S)).toEqual([lasting]);
-    expect(s.app.prune()).toMatchObject({ expired: 1 });
-    expect(s.app.stats()).toMatchObject({ indicators: 1, expired: 0 });
+    expect(await s.app.prune()).toMatchObject({ expired: 1 });
+    expect(await s.app.stats()).toMatchObject({ indicators: 1, expired: 0 });
   });
 
   test('sightings older than sighting_retention days and tombstones older than tombstone_retention are pruned', async () => {
@@ -92,9 +92,9 @@ describe('expiry, retention and the bound', () => {
     const removedLongAgo = indicator({ at: now - 4 * DAY, remove: true });
     const removedLately = indicator({ at: now - 1 * DAY, remove: true });
     s.take(i, recent, old, removedLongAgo, removedLately);
-    expect(s.app.prune()).toEqual({ expired: 0, sightings: 1, tombstones: 1, evicted: 0 });
+    expect(await s.app.prune()).toEqual({ expired: 0, sightings: 1, tombstones: 1, evicted: 0 });
     expect(await s.snapshot(MessageType.SIGHTING, 30 * 86400)).toEqual([recent]);
-    expect(s.app.stats()).toMatchObject({ removals: 1, sightings: 1 });
+    expect(await s.app.stats()).toMatchObject({ removals: 1, sightings: 1 });
   });
 
   test('max_indicators evicts the oldest with a warning', async () => {
@@ -102,7 +102,7 @@ describe('expiry, retention and the bound', () => {
     const t = s.clock.now - 10 * DAY;
     const all = [0, 1, 2, 3, 4].map((n) => indicator({ at: t + n * DAY }));
     s.take(...all);
-    expect(s.app.prune()).toMatchObject({ evicted: 2 });
+    expect(await s.app.prune()).toMatchObject({ evicted: 2 });
     expect(ids(await s.snapshot(MessageType.INDICATOR, 30 * 86400))).toEqual(ids(all.slice(2)));
     expect(s.logger.records.some((r) => r.level === 'warn' && /max_indicators=3.*evicted the 2 oldest/.test(r.message))).toBe(true);
   });
