@@ -100,11 +100,13 @@ export class FrameSender {
               } else {
                 // Not retriable (socket state): drop this frame, keep going.
                 sub.pending = undefined;
+                sub.frameDone();
                 this.logger.error('Could not publish a frame', { p2p_topic: sub.p2pTopic, error: e });
               }
               break;
             }
             sub.pending = undefined;
+            sub.frameDone();
             this.sent++;
             this.backoffMs.delete(sub);
           }
@@ -119,7 +121,7 @@ export class FrameSender {
   /** The next frame of `sub`, skipping messages apps cannot receive. */
   private nextFrame(sub: Subscription): string | undefined {
     for (;;) {
-      const message = sub.queue.shift();
+      const message = sub.take();
       if (message === undefined || sub.removed) return undefined;
       const suffix = SUFFIX[message.type];
       if (suffix === undefined) {

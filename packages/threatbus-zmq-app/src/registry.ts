@@ -84,6 +84,7 @@ export class SubscriptionRegistry {
     sub.queue.clear();
     sub.queue.close();
     sub.pending = undefined;
+    sub.frameDone();
     this.onRemove(sub);
     if (!quiet) this.logger.info(`Removed subscription ${p2pTopic} (${reason})`, { topics: sub.topics.join(','), discarded_messages: discarded });
     return true;

@@ -3,7 +3,7 @@
  * bounded queue. It is the `Subscriber` the plugin registers at the bus, so
  * the core can tell whose snapshot request is whose.
  */
-import { MessageQueue, warnOnOverflow } from 'threatbus';
+import { MessageQueue, markDelivered, warnOnOverflow } from 'threatbus';
 import type { Logger, Message, Subscriber } from 'threatbus';
 
 /**
@@ -17,6 +17,10 @@ export type JoinState = 'waiting' | 'joined' | 'left';
 
 export class Subscription implements Subscriber {
   readonly queue: MessageQueue<Message>;
+  /** A message counts as delivered (for Kafka offsets, delivery.ts) once its frame is handed to the socket. */
+  readonly tracksDelivery = true;
+  /** The message of the frame being sent (or `pending`); settled by `frameDone`. */
+  private sending: Message | undefined;
   /** Last sign of life: subscribe, heartbeat, the app's SUB socket (dis)connecting. Milliseconds. */
   lastSeen: number;
   join: JoinState = 'waiting';
@@ -40,16 +44,32 @@ export class Subscription implements Subscriber {
     /** Tells the frame sender this subscription has something to send. */
     private readonly wake: (s: Subscription) => void,
   ) {
-    this.queue = new MessageQueue<Message>({ capacity, onOverflow: warnOnOverflow(logger, p2pTopic) });
+    this.queue = new MessageQueue<Message>({ capacity, onOverflow: warnOnOverflow(logger, p2pTopic), deliveredOnTake: false });
     this.lastSeen = now;
     this.joinDeadline = now + joinTimeoutMs;
   }
 
   push(message: Message): void {
-    if (this.removed) return;
+    if (this.removed) {
+      markDelivered(message);
+      return;
+    }
     this.queue.push(message);
     // Only the transition from empty needs a wake-up; the sender drains the rest.
     if (this.queue.size === 1) this.wake(this);
+  }
+
+  /** Take the next message to send; the one taken before counts as delivered now if `frameDone` did not settle it (skipped). */
+  take(): Message | undefined {
+    this.frameDone();
+    return (this.sending = this.queue.shift());
+  }
+
+  /** The frame of the message last taken was handed to the socket, or dropped for good. */
+  frameDone(): void {
+    const m = this.sending;
+    this.sending = undefined;
+    if (m !== undefined) markDelivered(m);
   }
 
   /** Whether frames may go out now. */
