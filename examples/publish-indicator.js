@@ -7,7 +7,7 @@
 // In your own project: `npm install threatbus threatbus-zmq-app` and copy this file.
 'use strict';
 const { createIndicator } = require('threatbus');
-const { ThreatBusClient } = require('threatbus-zmq-app');
+const { ThreatBusClient } = require('threatbus-zmq-app/client');
 
 const pattern = process.argv[2] ?? "[ipv4-addr:value = '6.6.6.6']";
 const endpoint = process.argv[3] ?? process.env.THREATBUS_ENDPOINT ?? 'localhost:13370';

@@ -6,7 +6,7 @@
 //
 // In your own project: `npm install threatbus threatbus-zmq-app` and copy this file.
 'use strict';
-const { ThreatBusClient } = require('threatbus-zmq-app');
+const { ThreatBusClient } = require('threatbus-zmq-app/client');
 
 const endpoint = process.argv[2] ?? process.env.THREATBUS_ENDPOINT ?? 'localhost:13370';
 

@@ -6,7 +6,7 @@
  * (the orchestrator saw no progress: the rest is lost).
  */
 import { writeFileSync } from 'node:fs';
-import { ThreatBusClient } from 'threatbus-zmq-app';
+import { ThreatBusClient } from 'threatbus-zmq-app/client';
 import { childOptions, emit, nowNs } from './child-io';
 import { LatencyRecorder } from './latency';
 import { readTimedUuid, WARMUP_SEQ } from './misp-attributes';

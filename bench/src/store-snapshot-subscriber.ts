@@ -3,7 +3,7 @@
  * receiving end of the store's 1M-indicator snapshot benchmark. Reports
  * when it asked (subscribe sent) and when the last expected indicator came.
  */
-import { ThreatBusClient } from 'threatbus-zmq-app';
+import { ThreatBusClient } from 'threatbus-zmq-app/client';
 import { childOptions, emit, nowNs } from './child-io';
 
 interface Options { manage: number; count: number; days: number }

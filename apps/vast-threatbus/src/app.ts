@@ -9,8 +9,8 @@
  * back-off instead of a tight loop (spec/quirks.md F12); background tasks are tracked
  * and awaited on shutdown (F11); metrics are not duplicated on restart (F5).
  */
-import { ThreatBusClient } from 'threatbus-zmq-app';
-import type { IncomingMessage } from 'threatbus-zmq-app';
+import { ThreatBusClient } from 'threatbus-zmq-app/client';
+import type { IncomingMessage } from 'threatbus-zmq-app/client';
 import type { Indicator, Logger } from 'threatbus';
 import { makeBackend } from './backend';
 import type { Backend } from './backend';

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageType } from 'threatbus';
-import { ThreatBusClient } from 'threatbus-zmq-app';
+import { ThreatBusClient } from 'threatbus-zmq-app/client';
 import { FakeVast, TestBus, ECHO, indicator, startApp, testConfig, waitFor } from './harness';
 
 const EVIL = "[domain-name:value = 'evil.com']";

@@ -5,7 +5,8 @@
  * WebSocket server) receive the indicator, its edit and its removal.
  */
 import type { Indicator } from 'threatbus';
-import zmqPlugin, { ThreatBusClient } from 'threatbus-zmq-app';
+import zmqPlugin from 'threatbus-zmq-app';
+import { ThreatBusClient } from 'threatbus-zmq-app/client';
 import type { ZmqApp } from 'threatbus-zmq-app';
 import zeekPlugin from 'threatbus-zeek';
 import type { ZeekApp, ZeekEvent } from 'threatbus-zeek';

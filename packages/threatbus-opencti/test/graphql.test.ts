@@ -6,7 +6,8 @@
 import { parse, validate } from 'graphql';
 import { createSighting, MessageType } from 'threatbus';
 import type { Indicator, Message, SnapshotRequest } from 'threatbus';
-import zmqPlugin, { ThreatBusClient } from 'threatbus-zmq-app';
+import zmqPlugin from 'threatbus-zmq-app';
+import { ThreatBusClient } from 'threatbus-zmq-app/client';
 import type { ZmqApp } from 'threatbus-zmq-app';
 import { OpenCtiClient, operations } from '../src';
 import { OpenCtiDouble, envelope, indicatorStix, storeIndicator } from './opencti-double';
