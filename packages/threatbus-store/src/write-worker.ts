@@ -4,14 +4,13 @@
  * over each batch as a list of strings. Requests are answered in order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Indicator, Sighting } from 'threatbus';
 import { StoreDatabase } from './database';
 import type { PruneLimits, PruneResult } from './database';
-import { rowWithBody } from './rows';
+import { rowFromHead } from './rows';
 import type { ObjectRow } from './rows';
 
 export type WorkerRequest =
-  | { op: 'write'; seq: number; bodies: string[] }
+  | { op: 'write'; seq: number; heads: string[]; bodies: string[] }
   | { op: 'prune'; seq: number; limits: PruneLimits }
   | { op: 'close'; seq: number };
 
@@ -30,6 +29,8 @@ function serve(): void {
   let db: StoreDatabase;
   try {
     db = StoreDatabase.open(path);
+    // Checkpoint every ~40 MB of WAL instead of ~4 MB: fewer copies into the main file and fewer fsyncs per object.
+    db.db.pragma('wal_autocheckpoint = 10000');
   } catch (e) {
     port.postMessage({ seq: 0, ok: false, error: (e as Error).message } satisfies WorkerReply);
     return;
@@ -40,9 +41,9 @@ function serve(): void {
       if (request.op === 'write') {
         const rows: ObjectRow[] = [];
         let unreadable = 0;
-        for (const body of request.bodies) {
+        for (let i = 0; i < request.bodies.length; i++) {
           try {
-            rows.push(rowWithBody(JSON.parse(body) as Indicator | Sighting, body));
+            rows.push(rowFromHead(request.heads, i, request.bodies[i]));
           } catch {
             // Objects on the bus are validated; this guards against one with unreadable timestamps.
             unreadable++;

@@ -17,6 +17,7 @@ import { Worker } from 'node:worker_threads';
 import { encodeMessage } from 'threatbus';
 import type { Indicator, Logger, Sighting } from 'threatbus';
 import type { PruneLimits, PruneResult } from './database';
+import { pushHead } from './rows';
 import { StoreError, StoreErrorCode } from './errors';
 import type { WorkerData, WorkerReply, WorkerRequest } from './write-worker';
 
@@ -29,6 +30,7 @@ type Pending = { resolve: (r: WorkerReply & { ok: true }) => void; reject: (e: E
 
 export class BatchWriter {
   private pending: string[] = [];
+  private heads: string[] = [];
   private timer?: NodeJS.Timeout;
   private lastFailureLog = 0;
   private worker?: Worker;
@@ -63,6 +65,7 @@ export class BatchWriter {
   add(obj: Indicator | Sighting): void {
     if (this.closed) return;
     this.pending.push(encodeMessage(obj));
+    pushHead(this.heads, obj);
     if (this.pending.length >= this.batchSize) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.flushIntervalMs);
   }
@@ -76,14 +79,16 @@ export class BatchWriter {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const bodies = this.pending;
+    const heads = this.heads;
     this.pending = [];
+    this.heads = [];
     try {
       if (bodies.length === 0) {
         // Nothing new, but a caller (a snapshot) must see what earlier batches wrote.
         await this.barrier();
         return;
       }
-      const reply = await this.request({ op: 'write', seq: 0, bodies }, bodies.length);
+      const reply = await this.request({ op: 'write', seq: 0, heads, bodies }, bodies.length);
       this.written += reply.written;
       if (reply.unreadable > 0) this.fail(reply.unreadable, `${reply.unreadable} objects with unreadable timestamps were not stored`);
     } catch (e) {
