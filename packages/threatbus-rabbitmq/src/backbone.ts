@@ -10,6 +10,7 @@ import type { RabbitMqConfig } from './config';
 import { buildEndpoint } from './endpoint';
 import { Consumer } from './consumer';
 import { Publisher } from './publisher';
+import { RabbitMqConnectError } from './link';
 
 /** How long stop() waits for the broker to confirm messages still pending. */
 const STOP_CONFIRM_TIMEOUT_MS = 5000;
@@ -36,6 +37,8 @@ export class RabbitMqBackbone implements BackbonePlugin {
       await this.publisher.start();
     } catch (e) {
       await this.halt();
+      // A RabbitMqConnectError already is one line naming the broker and what went wrong.
+      if (e instanceof RabbitMqConnectError) throw e;
       throw new Error(`cannot connect to RabbitMQ at ${display}: ${(e as Error).message}`, { cause: e });
     }
     this.running = true;

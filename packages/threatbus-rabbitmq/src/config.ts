@@ -55,6 +55,10 @@ export interface RabbitMqConfig {
   /** Heartbeat interval in seconds; absent: the broker's suggestion; 0: off. */
   heartbeat?: number;
   exchange_name: string;
+  /** Declare the exchange durable, so it and its bindings survive a broker restart. false: as the original (non-durable), to share an exchange with a Python Threat Bus. */
+  durable_exchange: boolean;
+  /** Seconds to wait for the TCP connection and the AMQP handshake. */
+  connect_timeout: number;
   queue: QueueConfig;
   /** Most unacknowledged deliveries the broker sends at once (AMQP QoS); 0: unlimited, as the original. */
   prefetch: number;
@@ -93,6 +97,8 @@ export const configSchema: JsonSchema = {
     heartbeat: { type: 'integer', minimum: 0 },
     // "any" in the original; names are strings on the wire, so numbers are coerced.
     exchange_name: { type: 'string', default: 'threatbus' },
+    durable_exchange: { type: 'boolean', default: true },
+    connect_timeout: { type: 'number', exclusiveMinimum: 0, default: 10 },
     queue: {
       type: 'object',
       additionalProperties: false,

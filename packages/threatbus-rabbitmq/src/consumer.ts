@@ -90,7 +90,7 @@ export class Consumer {
     });
     // 0 is AMQP for "no limit", the original's behaviour (spec/quirks.md B3).
     await channel.prefetch(c.prefetch);
-    await declareExchange(channel, c.exchange_name);
+    await declareExchange(channel, c.exchange_name, c.durable_exchange);
     this.queue = await declareQueue(channel, c.exchange_name, c.queue);
     this.channel = channel;
     if (this.wanted) await this.consume(channel);

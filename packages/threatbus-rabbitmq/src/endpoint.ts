@@ -12,6 +12,12 @@ export interface Endpoint {
   socketOptions: SocketOptions;
   /** For logs: `amqp://guest@127.0.0.1:5672/` (never the password). */
   display: string;
+  /** `host:port`, for one-line errors. */
+  address: string;
+  /** The user name (for the "refused the credentials" line), '' when none. */
+  user: string;
+  /** Most milliseconds for the TCP connection and the AMQP handshake (`connect_timeout`). */
+  connectTimeoutMs: number;
   tls: boolean;
 }
 
@@ -34,6 +40,8 @@ export function buildEndpoint(config: RabbitMqConfig, name: string): Endpoint {
   let display: string;
   let tls: boolean;
   let host: string;
+  let address: string;
+  let user: string;
   if (config.url !== undefined) {
     let parsed: URL;
     try {
@@ -46,6 +54,8 @@ export function buildEndpoint(config: RabbitMqConfig, name: string): Endpoint {
     const vhost = parsed.pathname.length > 1 ? decodeURIComponent(parsed.pathname.slice(1)) : '/';
     const port = parsed.port || (tls ? '5671' : '5672');
     display = `${parsed.protocol}//${parsed.username ? decodeURIComponent(parsed.username) + '@' : ''}${parsed.hostname}:${port}/ vhost '${vhost}'`;
+    address = `${parsed.hostname}:${port}`;
+    user = decodeURIComponent(parsed.username);
     target = config.url;
   } else {
     // The schema requires these four when there is no URL.
@@ -62,8 +72,11 @@ export function buildEndpoint(config: RabbitMqConfig, name: string): Endpoint {
       ...(config.heartbeat !== undefined ? { heartbeat: config.heartbeat } : {}),
     };
     display = `${protocol}://${config.username}@${host}:${config.port}/ vhost '${config.vhost}'`;
+    address = `${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+    user = config.username ?? '';
   }
-  const socketOptions: SocketOptions = { clientProperties: { connection_name: name }, noDelay: true };
+  // `timeout`: amqplib drops a socket idle this long before the handshake completed (Link adds an overall limit).
+  const socketOptions: SocketOptions = { clientProperties: { connection_name: name }, noDelay: true, timeout: config.connect_timeout * 1000 };
   if (tls) {
     const t = config.tls;
     const ca = readPem('ca_file', t.ca_file);
@@ -77,5 +90,5 @@ export function buildEndpoint(config: RabbitMqConfig, name: string): Endpoint {
     if (t.server_name) socketOptions.servername = t.server_name;
     else if (!/^[\d.]+$|:/.test(host)) socketOptions.servername = host;
   }
-  return { target, socketOptions, display, tls };
+  return { target, socketOptions, display, address, user, tls, connectTimeoutMs: config.connect_timeout * 1000 };
 }

@@ -11,6 +11,7 @@
  */
 import * as amqp from 'amqplib';
 import type { ChannelModel } from 'amqplib';
+import { ErrorCode, ThreatBusError } from 'threatbus';
 import type { Logger } from 'threatbus';
 import type { Endpoint } from './endpoint';
 
@@ -25,6 +26,52 @@ export interface LinkOptions {
   setup(model: ChannelModel): Promise<void>;
   /** The connection is gone (not called on stop). Channels of it are dead. */
   onDown(): void;
+}
+
+/** A connection attempt that failed for a reason the operator can act on; the message is one complete line. */
+export class RabbitMqConnectError extends ThreatBusError {
+  override readonly name = 'RabbitMqConnectError';
+  constructor(message: string, rejected = false) {
+    super(rejected ? ErrorCode.PEER_REJECTED : ErrorCode.PEER_UNREACHABLE, message, { retriable: !rejected });
+  }
+}
+
+/** The reason of a failed connection attempt as one line naming the broker. */
+function explain(e: unknown, endpoint: Endpoint): Error {
+  const message = e instanceof Error ? e.message : String(e);
+  const code = (e as { code?: unknown } | null)?.code;
+  const at = `RabbitMQ at ${endpoint.address}`;
+  if (message === 'connect ETIMEDOUT') return handshakeTimeout(endpoint);
+  if (/ACCESS.REFUSED/.test(message)) return new RabbitMqConnectError(`${at} refused the credentials of user '${endpoint.user}' (ACCESS_REFUSED)`, true);
+  if (/NOT.ALLOWED/.test(message)) return new RabbitMqConnectError(`${at} refused user '${endpoint.user}' access to the vhost (NOT_ALLOWED: ${message.replace(/^.*NOT_ALLOWED - /, '').replace(/"$/, '')})`, true);
+  if (code === 'ECONNREFUSED') return new RabbitMqConnectError(`${at} refused the TCP connection (is RabbitMQ running there?)`);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new RabbitMqConnectError(`${at}: cannot resolve the host name (${String(code)})`);
+  return e instanceof Error ? e : new Error(message);
+}
+
+function handshakeTimeout(endpoint: Endpoint): RabbitMqConnectError {
+  return new RabbitMqConnectError(`RabbitMQ at ${endpoint.address} did not answer the AMQP handshake within ${endpoint.connectTimeoutMs / 1000} s`);
+}
+
+/**
+ * amqp.connect with an overall time limit: a port that accepts TCP but never
+ * speaks AMQP would otherwise hold the start (or a reconnect) for minutes.
+ */
+export async function connectWithin(endpoint: Endpoint): Promise<ChannelModel> {
+  let timer: NodeJS.Timeout | undefined;
+  const attempt = amqp.connect(endpoint.target, endpoint.socketOptions);
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(handshakeTimeout(endpoint)), endpoint.connectTimeoutMs);
+  });
+  try {
+    return await Promise.race([attempt, expired]);
+  } catch (e) {
+    // A connection that completes after the deadline must not stay open.
+    attempt.then((m) => m.close().catch(() => {}), () => {});
+    throw explain(e, endpoint);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Failed attempts between two "still unreachable" warnings; the others log at debug. */
@@ -69,7 +116,7 @@ export class Link {
   }
 
   private async open(): Promise<void> {
-    const model = await amqp.connect(this.o.endpoint.target, this.o.endpoint.socketOptions);
+    const model = await connectWithin(this.o.endpoint);
     let closed = false;
     let lastError: Error | undefined;
     // Without an error listener an 'error' event would crash the process.

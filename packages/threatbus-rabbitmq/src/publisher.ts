@@ -137,7 +137,7 @@ export class Publisher {
       this.waitingForDrain = false;
       this.flush();
     });
-    await declareExchange(channel, this.o.config.exchange_name);
+    await declareExchange(channel, this.o.config.exchange_name, this.o.config.durable_exchange);
     this.channel = channel;
     this.waitingForDrain = false;
     this.flush();

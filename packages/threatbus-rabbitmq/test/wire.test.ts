@@ -75,7 +75,8 @@ withBroker.describe('against a real broker', () => {
   const all: Message[] = [];
 
   beforeAll(async () => {
-    bus = await startBus(exchange, suffix, { queue: { durable: true, auto_delete: false } });
+    // The setting for sharing the exchange with a Python Threat Bus (the default is a durable exchange).
+    bus = await startBus(exchange, suffix, { durable_exchange: false, queue: { durable: true, auto_delete: false } });
     bus.recorder.bus().subscribe('', { push: (m) => all.push(m) });
     admin = await adminChannel(exchange);
     // A queue of our own on the exchange sees exactly what goes on the wire.
@@ -95,7 +96,7 @@ withBroker.describe('against a real broker', () => {
     return { body: m.content.toString('utf8'), exchange: m.fields.exchange, routingKey: m.fields.routingKey, contentType: m.properties.contentType, deliveryMode: m.properties.deliveryMode };
   }
 
-  test('the exchange is declared as pika declares it (fanout, not durable), so a Python bus can declare it too', async () => {
+  test('with durable_exchange: false the exchange is declared as pika declares it (fanout, not durable), so a Python bus can declare it too', async () => {
     await expect(admin.ch.checkExchange(exchange)).resolves.toBeDefined();
     const { conn, ch } = await adminChannel(exchange);
     try {
