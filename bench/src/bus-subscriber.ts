@@ -7,7 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { ThreatBusClient } from 'threatbus-zmq-app/client';
-import { childOptions, emit, nowNs } from './child-io';
+import { childOptions, emit, nowNs, readyUntilStdinEnds, runChild } from './child-io';
 import { LatencyRecorder } from './latency';
 import { readTimedUuid, WARMUP_SEQ } from './misp-attributes';
 
@@ -37,12 +37,7 @@ async function main(): Promise<void> {
   });
   const progress = setInterval(() => emit('progress', { received: latency.count }), 500);
   await client.start();
-  emit('ready', { p2p: client.p2pTopic });
-  process.stdin.on('end', () => void finish());
-  process.stdin.resume();
+  readyUntilStdinEnds(client.p2pTopic, finish);
 }
 
-main().catch((e) => {
-  emit('error', { message: String(e) });
-  process.exit(1);
-});
+runChild(main);

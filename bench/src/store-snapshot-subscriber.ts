@@ -4,7 +4,7 @@
  * when it asked (subscribe sent) and when the last expected indicator came.
  */
 import { ThreatBusClient } from 'threatbus-zmq-app/client';
-import { childOptions, emit, nowNs } from './child-io';
+import { childOptions, emit, nowNs, readyUntilStdinEnds, runChild } from './child-io';
 
 interface Options { manage: number; count: number; days: number }
 
@@ -33,12 +33,7 @@ async function main(): Promise<void> {
   const progress = setInterval(() => emit('progress', { received: ids.size }), 500);
   const startNs = nowNs();
   await client.start();
-  emit('ready', { p2p: client.p2pTopic });
-  process.stdin.on('end', () => void finish());
-  process.stdin.resume();
+  readyUntilStdinEnds(client.p2pTopic, finish);
 }
 
-main().catch((e) => {
-  emit('error', { message: String(e) });
-  process.exit(1);
-});
+runChild(main);
