@@ -13,7 +13,7 @@
 import { performance } from 'node:perf_hooks';
 import { encodeMessage, parseIndicator } from 'threatbus';
 import type { Indicator } from 'threatbus';
-import { isWhitelisted, mapAttribute } from 'threatbus-misp';
+import { isWhitelisted, mapAttribute } from 'threatbus-misp/mapping';
 import { MispFrameTemplates } from './misp-attributes';
 
 const RING = 1024; // distinct inputs, cycled (indexing with & (RING - 1))

@@ -2,7 +2,10 @@
 import { ConfigError, startThreatBus, silentLogger } from 'threatbus';
 import { planBus } from 'threatbus/testing';
 import { loadVectors } from '../../../tools/vectors';
-import mispPlugin, { loadRdKafka, loadZeromq, MissingDependencyError, setPackageLoader } from '../src';
+import mispPlugin from '../src';
+import { loadRdKafka } from '../src/intake/kafka';
+import { loadZeromq } from '../src/intake/zmq';
+import { MissingDependencyError, setPackageLoader } from '../src/intake/optional';
 
 const plan = (misp: unknown) => planBus({ data: { plugins: { apps: { misp } } }, envOrigins: new Map() }, { plugins: [mispPlugin], searchRoots: false });
 

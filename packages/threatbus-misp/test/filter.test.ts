@@ -1,6 +1,6 @@
 import { loadVectors } from '../../../tools/vectors';
-import { isWhitelisted, getTags } from '../src';
-import type { MispFilter } from '../src';
+import { isWhitelisted, getTags } from '../src/mapping/filter';
+import type { MispFilter } from '../src/mapping/filter';
 
 interface FilterInput {
   function: 'get_tags' | 'is_whitelisted';

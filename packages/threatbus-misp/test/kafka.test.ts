@@ -10,7 +10,7 @@ import { startThreatBus } from 'threatbus';
 import type { Indicator, StartedBus } from 'threatbus';
 import { probeApp } from 'threatbus/testing';
 import mispPlugin from '../src';
-import type { MispApp } from '../src';
+import type { MispApp } from '../src/plugin';
 import { notification, recordingLogger, uuid, waitFor } from './helpers';
 import type { LogRecord } from './helpers';
 

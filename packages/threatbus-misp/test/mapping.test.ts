@@ -8,7 +8,11 @@ import { readFileSync } from 'node:fs';
 import { validatePattern } from 'threatbus';
 import { parse as parseYaml } from 'yaml';
 import { loadVectors, withoutIgnored } from '../../../tools/vectors';
-import { mapAttribute, buildPattern, mapSighting, ruleFor, MispMappingError, MISP_ATTRIBUTE_TYPES, ipObjectType } from '../src';
+import { mapAttribute, buildPattern } from '../src/mapping/attribute';
+import { mapSighting } from '../src/mapping/sighting';
+import { ruleFor, ipObjectType } from '../src/mapping/type-rules';
+import { MispMappingError } from '../src/mapping/errors';
+import { MISP_ATTRIBUTE_TYPES } from '../src/mapping/misp-types';
 import { OPENAPI_PATH } from './misp-double';
 
 type Expected = Record<string, unknown> | null | { error: string };

@@ -11,8 +11,10 @@ import { createSighting } from 'threatbus';
 import { MispDouble, storedAttribute } from './misp-double';
 import { startTestBus } from 'threatbus/testing';
 import type { TestBus } from 'threatbus/testing';
-import mispPlugin, { configProblems, MispClient } from '../src';
-import type { MispApp } from '../src';
+import mispPlugin from '../src';
+import { configProblems } from '../src/config';
+import { MispClient } from '../src/api/client';
+import type { MispApp } from '../src/plugin';
 import { waitFor } from './helpers';
 
 const TLS_DIR = join(__dirname, 'fixtures/tls');

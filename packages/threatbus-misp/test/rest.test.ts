@@ -9,8 +9,9 @@ import { loadVectors } from '../../../tools/vectors';
 import { MispDouble, storedAttribute } from './misp-double';
 import { probeApp } from 'threatbus/testing';
 import type { Probe } from 'threatbus/testing';
-import mispPlugin, { mapSighting } from '../src';
-import type { MispApp } from '../src';
+import mispPlugin from '../src';
+import { mapSighting } from '../src/mapping/sighting';
+import type { MispApp } from '../src/plugin';
 import { recordingLogger, waitFor } from './helpers';
 import type { LogRecord } from './helpers';
 

@@ -8,7 +8,7 @@ import type { Indicator, StartedBus } from 'threatbus';
 import { loadVectors } from '../../../tools/vectors';
 import { probeApp } from 'threatbus/testing';
 import mispPlugin from '../src';
-import type { MispApp } from '../src';
+import type { MispApp } from '../src/plugin';
 import { notification, recordingLogger, sleep, uuid, waitFor } from './helpers';
 import type { LogRecord } from './helpers';
 

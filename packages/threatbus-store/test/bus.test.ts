@@ -10,7 +10,8 @@ import type { AppPluginDefinition, Indicator, Message, Sighting } from 'threatbu
 import zmqPlugin from 'threatbus-zmq-app';
 import { ThreatBusClient } from 'threatbus-zmq-app/client';
 import type { ZmqApp } from 'threatbus-zmq-app';
-import mispPlugin, { mapAttribute } from 'threatbus-misp';
+import mispPlugin from 'threatbus-misp';
+import { mapAttribute } from 'threatbus-misp/mapping';
 import { MispDouble, storedAttribute } from '../../threatbus-misp/test/misp-double';
 import storePlugin, { StoreDatabase, toRow } from '../src';
 import type { StoreApp } from '../src';
