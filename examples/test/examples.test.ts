@@ -31,10 +31,12 @@ afterEach(async () => {
 });
 
 test('config.example.yaml runs the zmq-app on 127.0.0.1; an indicator from publish-indicator.js reaches subscribe.js', async () => {
-  const config = parse(readFileSync(join(ROOT, 'config.example.yaml'), 'utf8')) as { plugins: { apps: { zmq: Record<string, unknown> } } };
+  const config = parse(readFileSync(join(ROOT, 'config.example.yaml'), 'utf8')) as { plugins: { apps: { zmq: Record<string, unknown>; store?: Record<string, unknown> } } };
   expect(config.plugins.apps.zmq.host).toBe('127.0.0.1');
   const [manage, pub, sub] = await freePorts(3);
   Object.assign(config.plugins.apps.zmq, { manage, pub, sub });
+  // Whatever else the example enables keeps its files in the test's directory.
+  if (config.plugins.apps.store) config.plugins.apps.store.path = join(dir, 'threatbus.db');
   const file = join(dir, 'config.yaml');
   writeFileSync(file, stringify(config));
   const endpoint = `127.0.0.1:${manage}`;
