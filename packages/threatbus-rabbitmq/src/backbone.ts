@@ -29,8 +29,15 @@ export class RabbitMqBackbone implements BackbonePlugin {
     }
     const queue = queueName(config.queue);
     const name = (role: string) => `threatbus ${queue} ${role}`;
-    this.consumer = new Consumer({ config, endpoint: buildEndpoint(config, name('consumer')), logger, deliver: (m) => this.ctx.deliver(m) });
-    this.publisher = new Publisher({ config, endpoint: buildEndpoint(config, name('publisher')), logger });
+    const publisher = (this.publisher = new Publisher({ config, endpoint: buildEndpoint(config, name('publisher')), logger }));
+    // Publishing waits for this instance's queue to be bound (again, after a broker restart).
+    this.consumer = new Consumer({
+      config,
+      endpoint: buildEndpoint(config, name('consumer')),
+      logger,
+      deliver: (m) => this.ctx.deliver(m),
+      onTopology: (bound) => publisher.setTopologyReady(bound),
+    });
     const display = buildEndpoint(config, '').display;
     try {
       await this.consumer.start();

@@ -28,6 +28,8 @@ export interface ConsumerOptions {
   endpoint: Endpoint;
   logger: Logger;
   deliver(message: Message): void;
+  /** This instance's queue is declared and bound on the current connection (true), or that connection is gone (false). */
+  onTopology?(bound: boolean): void;
 }
 
 export class Consumer {
@@ -53,6 +55,7 @@ export class Consumer {
       onDown: () => {
         this.channel = undefined;
         this.consumerTag = undefined;
+        this.o.onTopology?.(false);
       },
     });
   }
@@ -86,13 +89,16 @@ export class Consumer {
       if (this.channel !== channel) return;
       this.channel = undefined;
       this.consumerTag = undefined;
-      if (!this.stopping) this.link.reset('consumer channel closed');
+      if (this.stopping) return;
+      this.o.onTopology?.(false);
+      this.link.reset('consumer channel closed');
     });
     // 0 is AMQP for "no limit", the original's behaviour (spec/quirks.md B3).
     await channel.prefetch(c.prefetch);
     await declareExchange(channel, c.exchange_name, c.durable_exchange);
     this.queue = await declareQueue(channel, c.exchange_name, c.queue);
     this.channel = channel;
+    this.o.onTopology?.(true);
     if (this.wanted) await this.consume(channel);
   }
 

@@ -8,6 +8,12 @@
  * connection dropped are sent again (so a subscriber may get such a message
  * twice, never zero times). When the buffer is full, `publish` rejects
  * at once instead of growing without bound.
+ *
+ * After a broker restart nothing goes out before this instance's queue is
+ * declared and bound again (`setTopologyReady`, from the consumer), and
+ * every message is published `mandatory`: one the broker could route to no
+ * queue comes back (basic.return, before its confirm) and is sent again
+ * after a pause, instead of being confirmed into nowhere (issue 13.5).
  */
 import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import { encodeMessage } from 'threatbus';
@@ -23,12 +29,17 @@ interface Outgoing {
   body: Buffer;
   /** Times the broker refused (nacked) it. */
   nacks: number;
+  /** The broker returned it as unroutable; its confirm then does not count. */
+  returned: boolean;
   resolve(): void;
   reject(e: Error): void;
 }
 
 /** A message the broker nacks this often is given up (rejecting its publish). */
 const MAX_NACKS = 3;
+/** Pause before resending returned (unroutable) messages: doubles up to the max while they keep coming back. */
+const RETURN_PAUSE_MIN_MS = 50;
+const RETURN_PAUSE_MAX_MS = 2000;
 
 export class PublishBufferFullError extends Error {
   override readonly name = 'PublishBufferFullError';
@@ -53,11 +64,19 @@ export class Publisher {
   private readonly props: Options.Publish;
   private idleWaiters: (() => void)[] = [];
   private lastFullWarning = 0;
+  /** This instance's queue is declared and bound on the broker (the consumer says so). */
+  private topologyReady = false;
+  /** Set while publishing pauses after a returned message. */
+  private returnPause?: NodeJS.Timeout;
+  private returnPauseMs = RETURN_PAUSE_MIN_MS;
+  private lastReturnWarning = 0;
+  /** Messages the broker returned as unroutable (and that were sent again). */
+  returned = 0;
 
   constructor(private readonly o: PublisherOptions) {
     const r = o.config.reconnect;
     // The original sent no properties, so messages were transient even on durable queues (spec/quirks.md B4).
-    this.props = { contentType: 'application/json', persistent: o.config.queue.durable };
+    this.props = { contentType: 'application/json', persistent: o.config.queue.durable, mandatory: true };
     this.link = new Link({
       role: 'publisher',
       endpoint: o.endpoint,
@@ -96,7 +115,7 @@ export class Publisher {
       return Promise.reject(new Error(`cannot encode ${message.type} for RabbitMQ: ${(e as Error).message}`));
     }
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ seq: this.seq++, body, nacks: 0, resolve, reject });
+      this.pending.push({ seq: this.seq++, body, nacks: 0, returned: false, resolve, reject });
       this.flush();
     });
   }
@@ -105,8 +124,16 @@ export class Publisher {
    * Stop: wait up to `timeoutMs` for the broker to confirm what is pending
    * (only while connected), reject the rest, close the connection.
    */
+  /** The consumer declared and bound this instance's queue (true), or lost its connection (false). */
+  setTopologyReady(ready: boolean): void {
+    this.topologyReady = ready;
+    if (ready) this.flush();
+  }
+
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
+    if (this.returnPause) clearTimeout(this.returnPause);
+    this.returnPause = undefined;
     if (this.backlog > 0 && this.link.isUp) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeoutMs);
@@ -133,6 +160,10 @@ export class Publisher {
       this.down();
       if (!this.stopping) this.link.reset('publisher channel closed');
     });
+    channel.on('return', (msg: { properties: { messageId?: unknown } }) => {
+      const e = this.inflight.get(Number(msg.properties.messageId));
+      if (e) e.returned = true;
+    });
     channel.on('drain', () => {
       this.waitingForDrain = false;
       this.flush();
@@ -158,12 +189,14 @@ export class Publisher {
 
   private flush(): void {
     const channel = this.channel;
+    if (!this.topologyReady || this.returnPause) return;
     while (channel && channel === this.channel && !this.waitingForDrain && this.pending.length > 0) {
       const e = this.pending.shift() as Outgoing;
       this.inflight.set(e.seq, e);
       let ok: boolean;
       try {
-        ok = channel.publish(this.o.config.exchange_name, '', e.body, this.props, (err: unknown) => this.confirmed(channel, e, err));
+        // messageId: tells a returned message apart (basic.return carries the properties, not the delivery tag).
+        ok = channel.publish(this.o.config.exchange_name, '', e.body, { ...this.props, messageId: String(e.seq) }, (err: unknown) => this.confirmed(channel, e, err));
       } catch (err) {
         // The channel closed under us (its close event is on the way); keep the message for the next one.
         this.inflight.delete(e.seq);
@@ -180,7 +213,13 @@ export class Publisher {
     // Already moved back to the buffer when its channel went down.
     if (this.inflight.get(e.seq) !== e) return;
     this.inflight.delete(e.seq);
+    if (!err && e.returned) {
+      e.returned = false;
+      this.unroutable(e);
+      return;
+    }
     if (!err) {
+      this.returnPauseMs = RETURN_PAUSE_MIN_MS;
       e.resolve();
       if (this.o.logger.isDebugEnabled()) this.o.logger.debug('RabbitMQ publisher: broker confirmed message', { seq: e.seq });
       this.checkIdle();
@@ -201,6 +240,24 @@ export class Publisher {
     queueMicrotask(() => {
       if (channel === this.channel) this.flush();
     });
+  }
+
+  /** The broker confirmed a message it could route to no queue: send it again after a pause (no queue bound yet). */
+  private unroutable(e: Outgoing): void {
+    this.returned++;
+    this.requeue(e);
+    const now = Date.now();
+    if (now - this.lastReturnWarning > 10_000) {
+      this.lastReturnWarning = now;
+      this.o.logger.warn(`RabbitMQ returned a message: no queue is bound to exchange '${this.o.config.exchange_name}'; resending it once one is`, { returned_total: this.returned });
+    }
+    if (this.returnPause || this.stopping) return;
+    const pause = this.returnPauseMs;
+    this.returnPauseMs = Math.min(RETURN_PAUSE_MAX_MS, pause * 2);
+    this.returnPause = setTimeout(() => {
+      this.returnPause = undefined;
+      this.flush();
+    }, pause);
   }
 
   private checkIdle(): void {
