@@ -8,7 +8,7 @@
  * tests uses the same code with `strict: true` to refuse what Zeek refuses.
  */
 import { isIP } from 'node:net';
-import { JsonNumber, isJsonObject, parseLosslessJson } from './lossless-json';
+import { JsonNumber, isLosslessObject, parseLosslessJson } from './lossless-json';
 import type { LosslessJson } from './lossless-json';
 import { formatBrokerTimespan, formatBrokerTimestamp, parseBrokerTimespan, parseBrokerTimestamp } from './broker-time';
 
@@ -99,7 +99,7 @@ const PORT_RE = /^(\d{1,5})(?:\/(tcp|udp|icmp|\?))?$/;
 
 /** Decode one `{"@data-type", "data"}` object; `path` names it in errors. */
 export function decodeBrokerData(json: LosslessJson | undefined, options: DecodeOptions = {}, path = '$'): BrokerData {
-  if (!isJsonObject(json)) throw new BrokerDecodeError(path, `expected a {"@data-type", "data"} object, got ${describe(json)}`);
+  if (!isLosslessObject(json)) throw new BrokerDecodeError(path, `expected a {"@data-type", "data"} object, got ${describe(json)}`);
   const type = json['@data-type'];
   const data = json.data;
   if (typeof type !== 'string') throw new BrokerDecodeError(path, `"@data-type" must be a string, got ${describe(type)}`);
@@ -155,7 +155,7 @@ export function decodeBrokerData(json: LosslessJson | undefined, options: Decode
       return {
         type,
         value: data.map((entry, i) => {
-          if (!isJsonObject(entry)) throw new BrokerDecodeError(`${path}.data[${i}]`, `expected a {"key", "value"} object, got ${describe(entry)}`);
+          if (!isLosslessObject(entry)) throw new BrokerDecodeError(`${path}.data[${i}]`, `expected a {"key", "value"} object, got ${describe(entry)}`);
           return {
             key: decodeBrokerData(entry.key, options, `${path}.data[${i}].key`),
             value: decodeBrokerData(entry.value, options, `${path}.data[${i}].value`),

@@ -174,6 +174,7 @@ export function parseLosslessJson(text: string): LosslessJson {
   return value;
 }
 
-export function isJsonObject(v: LosslessJson | undefined): v is { [key: string]: LosslessJson } {
+/** A JSON object of parsed lossless JSON (a JsonNumber is an object too, but not a mapping; hence not the core's isJsonObject). */
+export function isLosslessObject(v: LosslessJson | undefined): v is { [key: string]: LosslessJson } {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof JsonNumber);
 }

@@ -9,7 +9,7 @@
  */
 import { B, BrokerDecodeError, decodeBrokerData, encodeBrokerDataMembers } from './broker-data';
 import type { BrokerData, DecodeOptions } from './broker-data';
-import { isJsonObject, parseLosslessJson } from './lossless-json';
+import { isLosslessObject, parseLosslessJson } from './lossless-json';
 
 export interface ZeekEvent {
   name: string;
@@ -91,7 +91,7 @@ export function decodeServerMessage(text: string, options?: DecodeOptions): Serv
   } catch (e) {
     throw new ProtocolError(`malformed JSON (${(e as Error).message})`);
   }
-  if (!isJsonObject(json)) throw new ProtocolError('expected a JSON object');
+  if (!isLosslessObject(json)) throw new ProtocolError('expected a JSON object');
   const { type } = json;
   switch (type) {
     case 'ack': {

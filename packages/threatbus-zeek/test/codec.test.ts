@@ -1,9 +1,9 @@
-import {
-  B, BrokerDecodeError, brokerToJson, dataToEvent, decodeServerMessage, encodeBrokerData, encodeDataMessage,
-  encodeEventMessage, eventToData, formatBrokerTimespan, formatBrokerTimestamp, parseBrokerData, parseBrokerTimespan,
-  parseBrokerTimestamp, parseLosslessJson, ProtocolError, JsonNumber,
-} from '../src';
-import type { BrokerData } from '../src';
+import { B, BrokerDecodeError, encodeBrokerData, parseBrokerData } from '../src/broker-data';
+import { brokerToJson } from '../src/to-json';
+import { dataToEvent, decodeServerMessage, encodeDataMessage, encodeEventMessage, eventToData, ProtocolError } from '../src/messages';
+import { formatBrokerTimespan, formatBrokerTimestamp, parseBrokerTimespan, parseBrokerTimestamp } from '../src/broker-time';
+import { parseLosslessJson, JsonNumber } from '../src/lossless-json';
+import type { BrokerData } from '../src/broker-data';
 
 // Frames observed on the wire (spec/zeek-websocket.md §5–§7).
 const UNSUBSCRIBE_FRAME =

@@ -3,7 +3,8 @@
  * end-to-end tests prove nothing. These drive it with a raw `ws` client.
  */
 import WebSocket from 'ws';
-import { B, encodeEventMessage } from '../src';
+import { B } from '../src/broker-data';
+import { encodeEventMessage } from '../src/messages';
 import { IntelFramework, applyIntel, sightedIds } from './support/fake-intel';
 import type { IntelItem } from './support/fake-intel';
 import { FakeZeek } from './support/fake-zeek';

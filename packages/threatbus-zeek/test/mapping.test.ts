@@ -1,6 +1,8 @@
 import { loadVectors, withoutIgnored } from '../../../tools/vectors';
-import { eventToManagement, eventToSighting, indicatorToIntelItem, intelItemToEvent, parseBrokerTimestamp, zeekUrl } from '../src';
-import type { ZeekEvent } from '../src';
+import { eventToManagement, eventToSighting } from '../src/zeek-events';
+import { indicatorToIntelItem, intelItemToEvent, zeekUrl } from '../src/intel-mapping';
+import { parseBrokerTimestamp } from '../src/broker-time';
+import type { ZeekEvent } from '../src/messages';
 import { fromVectorNotation } from './support/helpers';
 
 interface IntelVectorInput {

@@ -4,8 +4,10 @@
  */
 import { createIndicator, silentLogger, startThreatBus } from 'threatbus';
 import type { Indicator, Sighting } from 'threatbus';
-import plugin, { B, parseBrokerTimestamp } from '../src';
-import type { ZeekEvent } from '../src';
+import plugin from '../src';
+import { B } from '../src/broker-data';
+import { parseBrokerTimestamp } from '../src/broker-time';
+import type { ZeekEvent } from '../src/messages';
 import { domain, intelArgs, startBus } from './support/bus';
 import { FakeZeek, threatbusEvents } from './support/fake-zeek';
 import { sleep, waitFor } from './support/helpers';

@@ -4,7 +4,8 @@ import type { Indicator } from 'threatbus';
 import { startTestBus } from 'threatbus/testing';
 import type { LogRecord, Probe, TestBus } from 'threatbus/testing';
 import plugin from '../../src';
-import type { ZeekApp, ZeekEvent } from '../../src';
+import type { ZeekApp } from '../../src/plugin';
+import type { ZeekEvent } from '../../src/messages';
 
 export const domain = (d: string, extra: Partial<Indicator> = {}): Indicator =>
   createIndicator({ pattern: `[domain-name:value = '${d}']`, pattern_type: 'stix', created: '2021-05-04T15:15:58.919Z', ...extra });

@@ -24,8 +24,11 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, WebSocket } from 'ws';
-import { B, decodeBrokerData, dataToEvent, encodeEventMessage, isJsonObject, parseLosslessJson } from '../../src';
-import type { BrokerData, ZeekEvent } from '../../src';
+import { B, decodeBrokerData } from '../../src/broker-data';
+import { dataToEvent, encodeEventMessage } from '../../src/messages';
+import { isLosslessObject, parseLosslessJson } from '../../src/lossless-json';
+import type { BrokerData } from '../../src/broker-data';
+import type { ZeekEvent } from '../../src/messages';
 import { IntelFramework, applyIntel, sightedIds } from './fake-intel';
 
 /** Zeek types of event parameters, as far as threatbus.zeek needs them. */
@@ -213,7 +216,7 @@ export class FakeZeek {
     } catch {
       return this.error(client.ws, 'deserialization_failed', 'failed to decode JSON object');
     }
-    if (!isJsonObject(json)) return this.error(client.ws, 'deserialization_failed', 'failed to decode JSON object');
+    if (!isLosslessObject(json)) return this.error(client.ws, 'deserialization_failed', 'failed to decode JSON object');
     const topic = json.topic;
     if (typeof topic !== 'string') return this.error(client.ws, 'deserialization_failed', 'no topic in top-level JSON object');
     let event: ZeekEvent;

@@ -1,7 +1,7 @@
 /** Test helpers: vector-format values; waiting and log records from the kit (threatbus/testing). */
-import { B } from '../../src';
-import type { BrokerData } from '../../src';
-import { parseBrokerTimestamp, secondsToTimespan } from '../../src';
+import { B } from '../../src/broker-data';
+import type { BrokerData } from '../../src/broker-data';
+import { parseBrokerTimestamp, secondsToTimespan } from '../../src/broker-time';
 
 export { sleep, waitFor } from 'threatbus/testing';
 export type { LogRecord } from 'threatbus/testing';
