@@ -198,7 +198,7 @@ function config(p: { manage: number; pub: number; sub: number; misp: number }): 
 
 /** A subscriber app on the installed client library: prints every indicator's pattern. */
 const SUBSCRIBER = `'use strict';
-const { ThreatBusClient } = require('threatbus-zmq-app');
+const { ThreatBusClient } = require('threatbus-zmq-app/client');
 const client = new ThreatBusClient({ endpoint: process.argv[2], topics: 'stix2/indicator' });
 client.on('subscribed', () => console.log('subscribed'));
 process.once('SIGTERM', () => void client.close());
