@@ -4,6 +4,7 @@
  * the one `plugins.apps.store.path` names. Exit codes: 0 ok, 1 error (or
  * objects refused by an import), 2 usage error.
  */
+import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { ConfigError } from 'threatbus';
 import { StoreError } from '../errors';
@@ -31,7 +32,7 @@ Options:
 class UsageError extends Error {}
 
 interface Io {
-  stdout: NodeJS.WritableStream & { write(s: string): boolean };
+  stdout: Writable;
   stderr: { write(s: string): boolean };
 }
 
@@ -83,7 +84,7 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
       return 0;
     }
     if (command === 'export') {
-      const n = await exportStore({ path: config.path, since, jsonl: values.jsonl ?? false, out: io.stdout as unknown as import('node:stream').Writable });
+      const n = await exportStore({ path: config.path, since, jsonl: values.jsonl ?? false, out: io.stdout });
       io.stderr.write(`exported ${n} objects from ${config.path}\n`);
       return 0;
     }
