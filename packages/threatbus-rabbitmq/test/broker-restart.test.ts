@@ -13,7 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import type { Peer } from '../../../tools/peers';
 import { needs } from '../../../tools/peers';
-import { BROKER, cleanup, indicator, rabbitmqctl, startBus, tagOf, uniqueName, waitFor, withBroker } from './helpers';
+import { adminChannel, BROKER, cleanup, indicator, rabbitmqctl, startBus, tagOf, uniqueName, waitFor, withBroker } from './helpers';
 import type { TestBus } from './helpers';
 
 const RABBITMQCTL: Peer = {
@@ -101,3 +101,42 @@ ctl.test('rabbitmqctl stop_app / start_app mid-stream: nothing lost, duplicates 
     await cleanup(exchange, exchange, [`threatbus.${suffix}`]);
   }
 }, 90_000);
+
+withBroker.test('a message no queue takes comes back (mandatory) and is sent again once the queue is bound', async () => {
+  const exchange = uniqueName('tb-return');
+  const suffix = uniqueName('return');
+  const queue = `threatbus.${suffix}`;
+  const bus = await startBus(exchange, suffix, { queue: { durable: true, auto_delete: false } });
+  const { conn, ch } = await adminChannel(exchange);
+  try {
+    // The binding gone, as after a restart of a broker without a durable exchange.
+    await ch.unbindQueue(queue, exchange, queue);
+    const published = bus.recorder.bus().publish(indicator('returned'));
+    await waitFor('the broker returned the message', () => bus.log.some((l) => /RabbitMQ returned a message/.test(l.message)));
+    await ch.bindQueue(queue, exchange, queue);
+    await published;
+    await waitFor('the resent message', () => bus.recorder.received.some((m) => tagOf(m) === 'returned'));
+  } finally {
+    await conn.close().catch(() => {});
+    await bus.started.close();
+    await cleanup(exchange, exchange, [queue]);
+  }
+});
+
+withBroker.test("a bus with the default durable exchange names the fix when the original's non-durable exchange exists", async () => {
+  const exchange = uniqueName('tb-mixed');
+  const { conn, ch } = await adminChannel(exchange);
+  try {
+    // As a Python Threat Bus declares it (pika's defaults).
+    await ch.assertExchange(exchange, 'fanout', { durable: false, autoDelete: false });
+    await expect(startBus(exchange, uniqueName('mixed'))).rejects.toThrow(
+      new RegExp(`exchange '${exchange}' exists with other flags than this bus declares \\(durable: true\\); a Python Threat Bus declares it non-durable: set durable_exchange: false to share it, or use another exchange_name`),
+    );
+    // And with durable_exchange: false both share it.
+    const bus = await startBus(exchange, uniqueName('mixed'), { durable_exchange: false });
+    await bus.started.close();
+  } finally {
+    await conn.close().catch(() => {});
+    await cleanup(exchange, exchange, []);
+  }
+});
