@@ -15,9 +15,4 @@ export const plugin = defineBackbonePlugin<RabbitMqConfig>({
 });
 
 export default plugin;
-export { RabbitMqBackbone } from './backbone';
-export { configSchema, queueName, queueDeclaration } from './config';
-export type { RabbitMqConfig, QueueConfig, TlsConfig, ReconnectConfig, QueueDeclaration } from './config';
-export { buildEndpoint, EndpointError } from './endpoint';
-export type { Endpoint } from './endpoint';
-export { PublishBufferFullError } from './publisher';
+export type { RabbitMqConfig, QueueConfig, TlsConfig, ReconnectConfig } from './config';

@@ -6,8 +6,9 @@
 import { hostname } from 'node:os';
 import { applyEnvOverrides, ConfigError, startThreatBus } from 'threatbus';
 import { planBus } from 'threatbus/testing';
-import plugin, { buildEndpoint, EndpointError } from '../src';
-import type { RabbitMqConfig } from '../src';
+import plugin from '../src';
+import { buildEndpoint, EndpointError } from '../src/endpoint';
+import type { RabbitMqConfig } from '../src/config';
 import { BROKER, BROKER_URL, cleanup, indicator, recordingLogger, startBus, tagOf, uniqueName, waitFor, withBroker } from './helpers';
 import type { LogLine } from './helpers';
 

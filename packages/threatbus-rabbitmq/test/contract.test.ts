@@ -1,6 +1,7 @@
 /** The RabbitMQ backbone keeps the backbone contract (threatbus/testing), on a fresh exchange per test. */
 import { backboneContract } from 'threatbus/testing';
-import plugin, { queueName } from '../src';
+import plugin from '../src';
+import { queueName } from '../src/config';
 import { BROKER, cleanup, uniqueName, withBroker } from './helpers';
 
 backboneContract(

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { queueName } from '../src';
+import { queueName } from '../src/config';
 import { adminChannel, cleanup, indicator, startBus, tagOf, uniqueName, waitFor, withBroker } from './helpers';
 import type { TestBus } from './helpers';
 

@@ -4,7 +4,7 @@
  */
 import { defineAppPlugin, MessageType } from 'threatbus';
 import type { Message, SnapshotReply, SnapshotRequest } from 'threatbus';
-import { queueName } from '../src';
+import { queueName } from '../src/config';
 import { cleanup, connectionsNamed, indicator, startBus, tagOf, uniqueName, waitFor, withBroker } from './helpers';
 import type { TestBus } from './helpers';
 

@@ -5,7 +5,8 @@
  * what is published meanwhile (bounded), and loses nothing.
  */
 import * as net from 'node:net';
-import { queueName, PublishBufferFullError } from '../src';
+import { queueName } from '../src/config';
+import { PublishBufferFullError } from '../src/publisher';
 import { BROKER, cleanup, closeConnections, indicator, startBus, tagOf, uniqueName, waitFor, withBroker } from './helpers';
 import type { LogLine, TestBus } from './helpers';
 

@@ -7,8 +7,8 @@
 import type { Channel, ChannelModel, GetMessage } from 'amqplib';
 import { encodeMessage } from 'threatbus';
 import type { Message } from 'threatbus';
-import { queueDeclaration, queueName } from '../src';
-import type { QueueConfig } from '../src';
+import { queueDeclaration, queueName } from '../src/config';
+import type { QueueConfig } from '../src/config';
 import { loadVectors } from '../../../tools/vectors';
 import { adminChannel, cleanup, indicator, startBus, tagOf, uniqueName, waitFor, withBroker } from './helpers';
 import type { TestBus } from './helpers';
