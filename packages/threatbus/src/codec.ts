@@ -13,7 +13,12 @@ import { createMessageMemo } from './message-memo';
 import type { Message, SnapshotEnvelope, SnapshotRequest } from './messages';
 import { ErrorCode, ThreatBusError } from './errors';
 
-/** A message off the wire could not be decoded. `path` points at the offending property (`body.created`). */
+/**
+ * A message off the wire could not be decoded. `path` points at the offending
+ * property (`body.created`). The only error decodeMessage and toMessage
+ * throw, whatever the input; values nested deeper than 64 levels are refused
+ * with it (stix/nesting.ts).
+ */
 export class MessageDecodeError extends ThreatBusError {
   override readonly name = 'MessageDecodeError';
   constructor(
@@ -107,7 +112,8 @@ function stix(value: unknown, prefix: string, owned: boolean) {
     return owned ? parseOwnedStixObject(value) : parseStixObject(value);
   } catch (e) {
     if (e instanceof StixValidationError) throw new MessageDecodeError(prefix + e.property, e.problem);
-    throw e;
+    // Nothing else may escape a decoder: whatever input made a check fail is still a bad message.
+    throw new MessageDecodeError(prefix.replace(/\.$/, ''), `could not be checked: ${(e as Error)?.message ?? String(e)}`);
   }
 }
 

@@ -8,6 +8,7 @@
  * writing the same bytes keeps byte-level compatibility with apps and with a
  * Python bus sharing a RabbitMQ exchange. Decoders never depend on it.
  */
+import { ErrorCode, ThreatBusError } from './errors';
 
 /** Strings Python writes verbatim between quotes: printable ASCII except `"` and `\`. */
 const VERBATIM = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
@@ -37,11 +38,36 @@ export function pythonJsonString(s: string): string {
  * pieces written by it compose into a larger text as they are.
  */
 export function pythonJsonStringify(value: unknown): string {
-  return write(value);
+  return write(value, 0);
+}
+
+/** pythonJsonStringify for a value `depth` levels down in a message (the STIX writer's nested values). */
+export function pythonJsonAt(value: unknown, depth: number): string {
+  return write(value, depth);
+}
+
+/**
+ * Levels the encoders nest before they give up with a MessageEncodeError,
+ * far below what overflows the stack. Decoders refuse more than 64 levels
+ * (stix/nesting.ts), so only an object a plugin built itself can get here.
+ */
+export const MAX_ENCODE_DEPTH = 1000;
+
+/** A value could not be encoded: nested deeper than MAX_ENCODE_DEPTH. Thrown instead of a stack overflow. */
+export class MessageEncodeError extends ThreatBusError {
+  override readonly name = 'MessageEncodeError';
+  constructor(message: string) {
+    super(ErrorCode.MESSAGE_INVALID, message);
+  }
+}
+
+/** Throw a MessageEncodeError when `depth` is past the limit. */
+export function checkEncodeDepth(depth: number): void {
+  if (depth > MAX_ENCODE_DEPTH) throw new MessageEncodeError(`cannot encode a value nested deeper than ${MAX_ENCODE_DEPTH} levels`);
 }
 
 // Hot path (every message on every wire): string concatenation and for-in, no intermediate arrays.
-function write(value: unknown): string {
+function write(value: unknown, depth: number): string {
   switch (typeof value) {
     case 'string':
       return pythonJsonString(value);
@@ -54,19 +80,20 @@ function write(value: unknown): string {
       return value.toString();
     case 'object': {
       if (value === null) return 'null';
+      if (depth >= MAX_ENCODE_DEPTH) checkEncodeDepth(depth + 1);
       if (Array.isArray(value)) {
         let out = '[';
-        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ', ') + write(value[i]);
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ', ') + write(value[i], depth + 1);
         return out + ']';
       }
       const toJSON = (value as { toJSON?: () => unknown }).toJSON;
-      if (typeof toJSON === 'function') return write(toJSON.call(value));
+      if (typeof toJSON === 'function') return write(toJSON.call(value), depth + 1);
       let out = '{';
       let first = true;
       for (const k in value) {
         const v = (value as Record<string, unknown>)[k];
         if (v === undefined || typeof v === 'function') continue;
-        out += (first ? '' : ', ') + pythonJsonString(k) + ': ' + write(v);
+        out += (first ? '' : ', ') + pythonJsonString(k) + ': ' + write(v, depth + 1);
         first = false;
       }
       return out + '}';

@@ -1,6 +1,7 @@
 export * from './types';
 export * from './timestamp';
 export { StixValidationError } from './errors';
+export { MAX_VALUE_DEPTH } from './nesting';
 export { parseIndicator, parseSighting, parseStixObject, isStixId, newStixId } from './parse';
 export { serializeStix, orderStixProperties } from './serialize';
 export { createIndicator, createSighting } from './create';

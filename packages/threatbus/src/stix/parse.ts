@@ -13,6 +13,7 @@ import { isSimpleValidPattern } from './simple-pattern';
 import { INDICATOR_PROPERTY_ORDER, SIGHTING_PROPERTY_ORDER } from './types';
 import type { Indicator, Sighting, StixObject } from './types';
 import { isJsonObject } from '../json-object';
+import { MAX_VALUE_DEPTH, pathTooDeep } from './nesting';
 
 const TYPE_RE = /^[a-z0-9][a-z0-9-]*[a-z0-9]$|^[a-z0-9]$/;
 const CUSTOM_NAME_RE = /^[a-z]/;
@@ -34,7 +35,8 @@ export function newStixId(type: string): string {
   return `${type}--${randomUUID()}`;
 }
 
-export type Json = Record<string, unknown>;
+import type { JsonObject as Json } from '../json-object';
+export type { Json };
 
 class Checker {
   constructor(
@@ -109,7 +111,13 @@ class Checker {
 /** Short description of a value for error messages. */
 export function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    // Nested too deep for JSON.stringify's stack, or a BigInt or a cycle in a caller's own object.
+    return Array.isArray(value) ? 'a list' : `a${typeof value === 'object' ? 'n object' : ' ' + typeof value}`;
+  }
   return text.length > 80 ? text.slice(0, 77) + '...' : text;
 }
 
@@ -117,6 +125,16 @@ const INDICATOR_KEYS: ReadonlySet<string> = new Set(INDICATOR_PROPERTY_ORDER);
 const SIGHTING_KEYS: ReadonlySet<string> = new Set(SIGHTING_PROPERTY_ORDER);
 
 function checkCommon(c: Checker, obj: Json, known: ReadonlySet<string>): void {
+  // First, so that no later check walks (describe, copies) a value nested too deep.
+  for (const key in obj) {
+    const value = obj[key];
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(obj, key)) continue;
+    const deep = pathTooDeep(value, MAX_VALUE_DEPTH - 1);
+    if (deep === undefined) continue;
+    const path = deep.startsWith('[') ? key + deep : `${key}.${deep}`;
+    // Keys off the wire can be long: the start of the path says where, enough for a log line.
+    c.fail(path.length > 120 ? path.slice(0, 117) + '...' : path, `nested deeper than ${MAX_VALUE_DEPTH} levels`);
+  }
   if (obj.spec_version === undefined) c.fail('spec_version', 'required property is missing (STIX 2.0 objects are not supported, only 2.1)');
   if (obj.spec_version !== '2.1') c.fail('spec_version', `must be "2.1", got ${describe(obj.spec_version)}`);
   c.timestamp('created');

@@ -2,7 +2,7 @@
  * Serialisation of STIX objects in the property order of the Python stix2
  * library (spec/core.md §10.2): declared properties first, custom ones sorted.
  */
-import { pythonJsonString, pythonJsonStringify } from '../pyjson';
+import { checkEncodeDepth, MAX_ENCODE_DEPTH, pythonJsonAt, pythonJsonString } from '../pyjson';
 import { INDICATOR_PROPERTY_ORDER, SIGHTING_PROPERTY_ORDER } from './types';
 import type { StixObject } from './types';
 import { isJsonObject } from '../json-object';
@@ -34,6 +34,11 @@ function orderFor(type: unknown): PropertyOrder {
 
 /** A copy of `obj` with its keys in wire order (nested STIX objects in custom properties are ordered too). */
 export function orderStixProperties<T extends object>(obj: T): T {
+  return orderedAt(obj, 0);
+}
+
+function orderedAt<T extends object>(obj: T, depth: number): T {
+  if (depth >= MAX_ENCODE_DEPTH) checkEncodeDepth(depth + 1);
   const source = obj as Record<string, unknown>;
   const { list, set } = orderFor(source.type);
   const out: Record<string, unknown> = {};
@@ -44,7 +49,7 @@ export function orderStixProperties<T extends object>(obj: T): T {
   custom.sort();
   for (const key of custom) {
     const value = source[key];
-    out[key] = isStixObjectLike(value) ? orderStixProperties(value) : value;
+    out[key] = isStixObjectLike(value) ? orderedAt(value, depth + 1) : value;
   }
   return out as T;
 }
@@ -64,8 +69,10 @@ export function serializeStix(obj: StixObject): string {
  * then the custom ones sorted. This is the hot path of every message on
  * every wire; the copy made objects V8 keeps in dictionary mode.
  */
-export function stixJson(obj: object): string {
-  return inWireOrder(obj as Record<string, unknown>) ?? reordered(obj as Record<string, unknown>);
+export function stixJson(obj: object, depth = 0): string {
+  // Nested STIX-like objects recurse here, not in pythonJsonStringify: the same bound applies.
+  if (depth >= MAX_ENCODE_DEPTH) checkEncodeDepth(depth + 1);
+  return inWireOrder(obj as Record<string, unknown>, depth) ?? reordered(obj as Record<string, unknown>, depth);
 }
 
 /**
@@ -73,7 +80,7 @@ export function stixJson(obj: object): string {
  * builds itself are): one for-in walk, which V8 serves from the object's
  * enum cache. Undefined when they are not; then `reordered` does it.
  */
-function inWireOrder(source: Record<string, unknown>): string | undefined {
+function inWireOrder(source: Record<string, unknown>, depth: number): string | undefined {
   const { index, prefixes } = orderFor(source.type);
   let out = '{';
   let sep = '';
@@ -86,25 +93,25 @@ function inWireOrder(source: Record<string, unknown>): string | undefined {
     if (at !== undefined) {
       if (at < lastDeclared || lastCustom !== undefined) return undefined;
       lastDeclared = at;
-      out += sep + prefixes[at] + pythonJsonStringify(value);
+      out += sep + prefixes[at] + pythonJsonAt(value, depth + 1);
     } else {
       if (lastCustom !== undefined && !(lastCustom < key)) return undefined;
       lastCustom = key;
-      out += sep + pythonJsonString(key) + ': ' + (isStixObjectLike(value) ? stixJson(value) : pythonJsonStringify(value));
+      out += sep + pythonJsonString(key) + ': ' + (isStixObjectLike(value) ? stixJson(value, depth + 1) : pythonJsonAt(value, depth + 1));
     }
     sep = ', ';
   }
   return out + '}';
 }
 
-function reordered(source: Record<string, unknown>): string {
+function reordered(source: Record<string, unknown>, depth: number): string {
   const { list, set, prefixes } = orderFor(source.type);
   let out = '{';
   let sep = '';
   for (let i = 0; i < list.length; i++) {
     const value = source[list[i]];
     if (value === undefined || typeof value === 'function') continue;
-    out += sep + prefixes[i] + pythonJsonStringify(value);
+    out += sep + prefixes[i] + pythonJsonAt(value, depth + 1);
     sep = ', ';
   }
   let custom: string[] | undefined;
@@ -114,7 +121,7 @@ function reordered(source: Record<string, unknown>): string {
     for (const key of custom) {
       const value = source[key];
       if (typeof value === 'function') continue;
-      out += sep + pythonJsonString(key) + ': ' + (isStixObjectLike(value) ? stixJson(value) : pythonJsonStringify(value));
+      out += sep + pythonJsonString(key) + ': ' + (isStixObjectLike(value) ? stixJson(value, depth + 1) : pythonJsonAt(value, depth + 1));
       sep = ', ';
     }
   }
