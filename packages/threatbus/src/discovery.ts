@@ -14,6 +14,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PluginDefinition, PluginKind, PluginManifest } from './plugin';
 import { ErrorCode, ThreatBusError } from './errors';
+import { satisfiesRange } from './version-range';
 
 export interface InstalledPlugin extends PluginManifest {
   /** npm package name. */
@@ -21,7 +22,13 @@ export interface InstalledPlugin extends PluginManifest {
   version: string;
   /** Directory of the package. */
   dir: string;
+  /** The manifest's `core`: the range of core versions the plugin was built for (absent in older plugins). */
+  core?: unknown;
 }
+
+// require(), not import: package.json lies outside the TypeScript rootDir.
+/** The version of this core, compared with every plugin's `core` range. */
+export const CORE_VERSION: string = (require('../package.json') as { version: string }).version;
 
 export const PACKAGE_PREFIX = 'threatbus-';
 
@@ -35,7 +42,8 @@ function readManifest(dir: string): InstalledPlugin | undefined {
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
     const tb = pkg.threatbus as Partial<PluginManifest> | undefined;
     if (!tb || (tb.kind !== 'app' && tb.kind !== 'backbone') || typeof tb.name !== 'string' || tb.name === '') return undefined;
-    return { kind: tb.kind, name: tb.name, packageName: String(pkg.name), version: String(pkg.version ?? '0.0.0'), dir };
+    const core = (tb as { core?: unknown }).core;
+    return { kind: tb.kind, name: tb.name, packageName: String(pkg.name), version: String(pkg.version ?? '0.0.0'), dir, ...(core === undefined ? {} : { core }) };
   } catch {
     return undefined;
   }
@@ -87,8 +95,26 @@ export function suggestedPackage(kind: PluginKind, name: string): string {
   return official[pluginKey(kind, name)] ?? `${PACKAGE_PREFIX}${name}`;
 }
 
-/** Load the plugin's code and check that it exports a definition matching its manifest. */
+/**
+ * Refuse a plugin whose manifest's `core` range excludes this core (as
+ * Fastify checks a plugin's `fastify` range): a plugin built for another
+ * core may call what this one lacks. A plugin without the field is accepted.
+ */
+export function checkCoreRange(installed: InstalledPlugin, coreVersion = CORE_VERSION): void {
+  if (installed.core === undefined) return;
+  const at = `${installed.packageName} ${installed.version}`;
+  const fits = typeof installed.core === 'string' ? satisfiesRange(coreVersion, installed.core) : undefined;
+  if (fits === undefined) {
+    throw new ThreatBusError(ErrorCode.PLUGIN_INVALID, `${at} declares an invalid core range ${JSON.stringify(installed.core)} in package.json "threatbus.core" (expected e.g. "^${coreVersion}")`);
+  }
+  if (!fits) {
+    throw new ThreatBusError(ErrorCode.PLUGIN_CORE_MISMATCH, `${at} was built for threatbus ${installed.core}, this is threatbus ${coreVersion}; install a version of ${installed.packageName} made for this core`);
+  }
+}
+
+/** Check the plugin's core range, load its code and check that it exports a definition matching its manifest. */
 export function loadPlugin(installed: InstalledPlugin): PluginDefinition {
+  checkCoreRange(installed);
   const req = createRequire(join(installed.dir, 'package.json'));
   let mod: Record<string, unknown>;
   try {

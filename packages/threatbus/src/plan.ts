@@ -46,6 +46,8 @@ export interface BusPlan {
   secrets: Set<string>;
   /** Warnings that do not stop the bus. */
   warnings: string[];
+  /** Details logged at debug level at start (e.g. a plugin declaring no core range). */
+  notes: string[];
 }
 
 export interface PlanOptions {
@@ -81,6 +83,7 @@ export function planBus(raw: RawConfig, options: PlanOptions = {}): BusPlan {
   given.set(pluginKey('backbone', 'inmem'), given.get(pluginKey('backbone', 'inmem')) ?? inmemBackbone);
 
   const warnings: string[] = [];
+  const notes: string[] = [];
   const secrets = new Set<string>();
   const defaultBackbone = Object.keys(sections.backbone).length === 0;
   if (defaultBackbone) sections.backbone.inmem = {};
@@ -101,6 +104,7 @@ export function planBus(raw: RawConfig, options: PlanOptions = {}): BusPlan {
       if (!definition && inst) {
         try {
           definition = loadPlugin(inst);
+          if (inst.core === undefined) notes.push(`${inst.packageName} ${inst.version} declares no core range ("threatbus": { "core": ... } in its package.json); loaded without a version check`);
           origin = `${inst.packageName}@${inst.version}`;
         } catch (e) {
           problems.push({ path: path.join('.'), message: (e as Error).message, code: isThreatBusError(e) ? e.code : ErrorCode.PLUGIN_LOAD_FAILED });
@@ -128,7 +132,7 @@ export function planBus(raw: RawConfig, options: PlanOptions = {}): BusPlan {
   if (problems.length > 0) throw new ConfigError(problems);
 
   const unconfigured = [...installed.values()].filter((p) => !(p.name in sections[p.kind]));
-  return { config: data as unknown as ThreatBusConfig, file: raw.file, backbones, apps, unconfigured, defaultBackbone, secrets, warnings };
+  return { config: data as unknown as ThreatBusConfig, file: raw.file, backbones, apps, unconfigured, defaultBackbone, secrets, warnings, notes };
 }
 
 /** Schema problems of one plugin section, then (only if there are none) the plugin's own checks. */

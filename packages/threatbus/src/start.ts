@@ -48,6 +48,7 @@ export async function startThreatBus(options: StartOptions): Promise<StartedBus>
   const plan = planBus(rawConfigFrom(options), options);
   if (options.logLevel) plan.config.logging.console_verbosity = options.logLevel;
   const handle = options.logger ? { logger: options.logger, close: async () => {} } : createLogger(plan.config.logging);
+  for (const note of plan.notes) handle.logger.debug(note);
   const metrics = new BusMetrics();
   const bus = new ThreatBus(plan, handle.logger, metrics);
   let metricsServer: MetricsServer | undefined;

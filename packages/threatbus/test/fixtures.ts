@@ -9,6 +9,9 @@ export interface FixturePlugin {
   name: string;
   /** Body of index.js; default: a plugin that appends "start <name>" / "stop <name>" to $FIXTURE_LOG. */
   code?: string;
+  /** The manifest's `core` range; absent by default. */
+  core?: unknown;
+  version?: string;
 }
 
 export function fixtureCode(kind: string, name: string): string {
@@ -32,7 +35,7 @@ export function makeProject(plugins: FixturePlugin[]): { dir: string; cleanup: (
   for (const p of plugins) {
     const pdir = join(dir, 'node_modules', ...p.packageName.split('/'));
     mkdirSync(pdir, { recursive: true });
-    writeFileSync(join(pdir, 'package.json'), JSON.stringify({ name: p.packageName, version: '1.2.3', main: 'index.js', threatbus: { kind: p.kind, name: p.name } }));
+    writeFileSync(join(pdir, 'package.json'), JSON.stringify({ name: p.packageName, version: p.version ?? '1.2.3', main: 'index.js', threatbus: { kind: p.kind, name: p.name, core: p.core } }));
     writeFileSync(join(pdir, 'index.js'), p.code ?? fixtureCode(p.kind, p.name));
   }
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
