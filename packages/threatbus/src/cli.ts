@@ -26,6 +26,7 @@ interface Args {
   check: boolean;
   'print-config': boolean;
   'log-level'?: string;
+  'watch-parent': boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -36,6 +37,7 @@ function parseArgs(argv: string[]): Args {
     .option('check', { type: 'boolean', default: false, describe: 'validate the config, print what would be loaded, exit 0 (valid) or 1' })
     .option('print-config', { type: 'boolean', default: false, describe: 'print the effective config (file + .env + THREATBUS_* variables, defaults) with secrets masked, and exit' })
     .option('log-level', { type: 'string', describe: 'console verbosity: DEBUG, INFO, WARNING, ERROR or CRITICAL (overrides logging.console_verbosity)' })
+    .option('watch-parent', { type: 'boolean', default: true, describe: 'shut down gracefully when the parent process (e.g. npx) exits; --no-watch-parent to keep running' })
     .version(version)
     .alias('h', 'help')
     .strict()
@@ -131,7 +133,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   // Runs until told to stop (also with nothing configured that holds a socket), and not past its parent.
-  const stopWatching = keepAliveWatchingParent((parent) => shutdown(`Parent process ${parent} exited`));
+  const stopWatching = keepAliveWatchingParent((parent) => shutdown(`Parent process ${parent} exited`), undefined, args['watch-parent']);
   installLastResortHandlers({
     onRejection: (reason, count) => {
       const line = `Unhandled promise rejection (${count} so far), a bug in Threat Bus or a plugin; the bus keeps running`;

@@ -53,11 +53,18 @@ test('every graceful shutdown writes its last lines: 30 SIGTERM shutdowns', asyn
   }
 }, 120_000);
 
-test('the bus notices its parent exiting (npx killed) and shuts down gracefully', async () => {
+test.each([
+  ['directly', false],
+  ['through sh -c, as npm exec does', true],
+])('the bus notices its parent exiting (npx killed, bus started %s) and shuts down gracefully', async (_, viaShell) => {
   const project = projectWithConfig(EMPTY_CONFIG);
   // The wrapper stands for npx/npm exec: it starts the bus and does not forward signals.
+  // Through a shell, the shell survives the wrapper's SIGKILL and stays the bus's parent (`; :` keeps it from exec'ing).
   const wrapper = join(project.dir, 'wrapper.js');
-  writeFileSync(wrapper, `require('child_process').spawn(process.execPath, [${JSON.stringify(CLI)}, '-c', 'config.yaml'], { stdio: 'inherit' });\nsetInterval(() => {}, 1000);\n`);
+  const command = viaShell
+    ? `'sh', ['-c', ${JSON.stringify(`"${process.execPath}" "${CLI}" -c config.yaml; :`)}]`
+    : `process.execPath, [${JSON.stringify(CLI)}, '-c', 'config.yaml']`;
+  writeFileSync(wrapper, `require('child_process').spawn(${command}, { stdio: 'inherit' });\nsetInterval(() => {}, 1000);\n`);
   try {
     const run = startProcess(wrapper, [], project.dir);
     await run.waitForLog('Threat Bus ready');
