@@ -11,6 +11,7 @@
  */
 import { ThreatBusClient } from 'threatbus-zmq-app/client';
 import type { IncomingMessage } from 'threatbus-zmq-app/client';
+import { Topic } from 'threatbus';
 import type { Indicator, Logger } from 'threatbus';
 import { makeBackend } from './backend';
 import type { Backend } from './backend';
@@ -34,8 +35,6 @@ export interface AppOptions {
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
 }
-
-export const INDICATOR_TOPIC = 'stix2/indicator';
 
 /** The client library's INFO lines repeat what the app says itself at INFO; keep them for DEBUG. */
 function quieter(logger: Logger): Logger {
@@ -176,7 +175,7 @@ export class VastThreatBusApp {
 
       const client = new ThreatBusClient({
         endpoint: c.threatbus,
-        topics: INDICATOR_TOPIC,
+        topics: Topic.INDICATOR,
         snapshot: c.snapshot,
         heartbeatIntervalMs: this.o.heartbeatIntervalMs,
         retryDelayMs: this.o.retryDelayMs,

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { applyEnvOverrides, ConfigError, environmentWithDotenv, isJsonObject, loggingConfigSchema, parseConfigYaml, validateAgainst } from 'threatbus';
+import type { JsonObject } from 'threatbus';
 import type { ConfigProblem, JsonSchema, LoggingConfig } from 'threatbus';
 import type { BackendName } from './backend';
 
@@ -76,17 +77,16 @@ export const configSchema: JsonSchema = {
   },
 };
 
-type Json = Record<string, unknown>;
 
 /** Apply `VAST_THREATBUS_*` variables (mutates `data`) with the core's rules; returns dotted path → variable name. */
-export function applyEnv(data: Json, env: NodeJS.ProcessEnv): Map<string, string> {
-  return applyEnvOverrides(data, env, { prefix: ENV_PREFIX, topLevelKeys: Object.keys(configSchema.properties as Json) });
+export function applyEnv(data: JsonObject, env: NodeJS.ProcessEnv): Map<string, string> {
+  return applyEnvOverrides(data, env, { prefix: ENV_PREFIX, topLevelKeys: Object.keys(configSchema.properties as JsonObject) });
 }
 
-function merge(target: Json, source: Json): Json {
+function merge(target: JsonObject, source: JsonObject): JsonObject {
   for (const [k, v] of Object.entries(source)) {
     if (v === undefined) continue;
-    target[k] = isJsonObject(v) && isJsonObject(target[k]) ? merge(target[k] as Json, v) : v;
+    target[k] = isJsonObject(v) && isJsonObject(target[k]) ? merge(target[k] as JsonObject, v) : v;
   }
   return target;
 }
@@ -97,7 +97,7 @@ export interface LoadConfigOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   /** Values from CLI flags (highest precedence), nested like the file. */
-  overrides?: Json;
+  overrides?: JsonObject;
 }
 
 /** Read, merge and validate the configuration. Throws ConfigError listing every problem with its key path. */
@@ -113,14 +113,14 @@ export function loadConfig(options: LoadConfigOptions = {}): VastThreatBusConfig
   } else {
     file = DEFAULT_CONFIG_NAMES.map((n) => resolve(cwd, n)).find((p) => existsSync(p));
   }
-  const data: Json = file ? parseConfigYaml(readFileSync(file, 'utf8'), file) : {};
+  const data: JsonObject = file ? parseConfigYaml(readFileSync(file, 'utf8'), file) : {};
   const envOrigins = applyEnv(data, environmentWithDotenv(cwd, options.env ?? process.env));
   if (options.overrides) merge(data, structuredClone(options.overrides));
   return validateConfig(data, (path) => (envOrigins.has(path) ? `env ${envOrigins.get(path)}` : file));
 }
 
 /** Validate an already merged config object (mutated: defaults filled in). */
-export function validateConfig(data: Json, sourceOf: (path: string) => string | undefined = () => undefined): VastThreatBusConfig {
+export function validateConfig(data: JsonObject, sourceOf: (path: string) => string | undefined = () => undefined): VastThreatBusConfig {
   const problems: ConfigProblem[] = validateAgainst(configSchema, data, [], sourceOf);
   if (problems.length === 0) {
     if (data.live_match === true && !data.matcher_name) {

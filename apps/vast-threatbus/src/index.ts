@@ -3,7 +3,7 @@
  * plugin: it talks to the bus through the zmq-app protocol). The CLI is
  * `cli.ts`; everything here is for embedding and testing.
  */
-export { VastThreatBusApp, INDICATOR_TOPIC } from './app';
+export { VastThreatBusApp } from './app';
 export type { AppOptions } from './app';
 export { loadConfig, validateConfig, configSchema, applyEnv, ENV_PREFIX } from './config';
 export type { VastThreatBusConfig, LoadConfigOptions } from './config';

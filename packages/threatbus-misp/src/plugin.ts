@@ -59,12 +59,12 @@ export class MispApp implements AppPlugin {
     if (this.zmq) this.zmq.start();
     if (this.kafka) await this.kafka.start();
     this.started = true;
-    const intake = this.zmq ? `zmq ${this.zmq.endpoint} (topic misp_json_attribute)` : this.kafka!.description;
+    const intake = this.zmq ? `zmq ${this.zmq.endpoint} (topic misp_json_attribute)` : (this.kafka?.description ?? 'none');
     if (this.client && this.reporter) {
       bus.subscribe(Topic.SIGHTING, this.reporter.queue);
       this.reporter.start();
       logger.info('MISP plugin started', { intake, api: this.client.host, filters: this.ctx.config.filter.length });
-      this.track(this.probe());
+      this.track(this.probe(this.client));
     } else {
       logger.info('MISP plugin started', { intake, filters: this.ctx.config.filter.length });
       logger.warn('Starting MISP plugin without API connection, cannot report back sightings or request snapshots.');
@@ -72,13 +72,13 @@ export class MispApp implements AppPlugin {
   }
 
   /** Say early whether the API answers; nothing depends on it. */
-  private async probe(): Promise<void> {
+  private async probe(client: MispClient): Promise<void> {
     try {
-      const answer = await this.client!.get('/servers/getVersion', this.abort.signal);
-      this.ctx.logger.debug('MISP API reachable', { api: this.client!.host, version: (answer as { version?: unknown } | null)?.version });
+      const answer = await client.get('/servers/getVersion', this.abort.signal);
+      this.ctx.logger.debug('MISP API reachable', { api: client.host, version: (answer as { version?: unknown } | null)?.version });
     } catch (e) {
       if (this.abort.signal.aborted) return;
-      this.ctx.logger.warn('MISP API not reachable yet; sightings will be retried', { api: this.client!.host, error: (e as Error).message });
+      this.ctx.logger.warn('MISP API not reachable yet; sightings will be retried', { api: client.host, error: (e as Error).message });
     }
   }
 

@@ -53,8 +53,8 @@ export class ZeekApp implements AppPlugin {
     // Build every connection first, so a missing TLS file aborts the start before anything connects.
     for (const endpoint of c.endpoints) {
       const url = endpointUrl(endpoint);
-      const peer: Peer = { url, connection: undefined as unknown as ZeekConnection };
-      peer.connection = new ZeekConnection(
+      // The handlers run only once the connection is up, after `peer` below exists.
+      const connection = new ZeekConnection(
         {
           url,
           subscriptions: [c.sighting_topic, c.management_topic],
@@ -73,6 +73,7 @@ export class ZeekApp implements AppPlugin {
           onData: (topic, data) => this.onData(peer, topic, data),
         },
       );
+      const peer: Peer = { url, connection };
       this.peers.push(peer);
       // Declared down until the first ack, so /readyz waits for every Zeek.
       this.ctx.metrics.peer(url, false, 'connecting');

@@ -7,10 +7,10 @@
  * digit is lost), address/subnet/port/enum → string, time → ISO string,
  * interval → seconds, set/vector → array, table → object (keys as text).
  */
+import type { JsonValue } from 'threatbus';
 import type { BrokerData } from './broker-data';
 import { brokerTimestampToStix, timespanToSeconds } from './broker-time';
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -19,7 +19,7 @@ function keyText(key: BrokerData): string {
   return typeof json === 'string' ? json : JSON.stringify(json);
 }
 
-export function brokerToJson(d: BrokerData): Json {
+export function brokerToJson(d: BrokerData): JsonValue {
   switch (d.type) {
     case 'none':
       return null;
@@ -42,7 +42,7 @@ export function brokerToJson(d: BrokerData): Json {
     case 'set':
       return d.value.map(brokerToJson);
     case 'table': {
-      const out: { [key: string]: Json } = {};
+      const out: { [key: string]: JsonValue } = {};
       for (const { key, value } of d.value) {
         Object.defineProperty(out, keyText(key), { value: brokerToJson(value), enumerable: true, writable: true, configurable: true });
       }

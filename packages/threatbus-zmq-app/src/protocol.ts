@@ -6,18 +6,11 @@
  * Everything here is pure (no sockets), so it is tested directly against the
  * spec's vectors.
  */
-import { pythonJsonStringify } from 'threatbus';
+import { pythonJsonStringify, Topic } from 'threatbus';
 
 /** Topic prefixes the plugin's SUB socket listens to (apps → bus). */
 export const INBOUND_STIX_PREFIX = 'stix2/';
-export const INBOUND_ENVELOPE_TOPIC = 'threatbus/snapshotenvelope';
-
-/** Topics the official apps use when publishing to the bus. */
-export const AppTopic = {
-  INDICATOR: 'stix2/indicator',
-  SIGHTING: 'stix2/sighting',
-  SNAPSHOT_ENVELOPE: INBOUND_ENVELOPE_TOPIC,
-} as const;
+export const INBOUND_ENVELOPE_TOPIC = Topic.SNAPSHOT_ENVELOPE;
 
 /** Suffixes appended to the p2p topic on frames to apps (bus → apps). */
 export const FRAME_SUFFIXES = ['indicator', 'sighting', 'snapshotrequest'] as const;

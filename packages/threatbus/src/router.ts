@@ -39,11 +39,6 @@ export class TopicRouter {
     return true;
   }
 
-  /** Remove every registration of `subscriber`. */
-  unsubscribeAll(subscriber: Subscriber): void {
-    for (const topic of [...this.byTopic.keys()]) this.unsubscribe(topic, subscriber);
-  }
-
   /** The subscribers that receive a message with routing topic `topic`, each once. */
   subscribersOf(topic: string): Subscriber[] {
     let list = this.cache.get(topic);
@@ -82,10 +77,5 @@ export class TopicRouter {
   isSubscribed(subscriber: Subscriber): boolean {
     for (const set of this.byTopic.values()) if (set.has(subscriber)) return true;
     return false;
-  }
-
-  /** Registered topics with their subscriber counts (for diagnostics). */
-  topics(): Map<string, number> {
-    return new Map([...this.byTopic].map(([t, s]) => [t, s.size]));
   }
 }

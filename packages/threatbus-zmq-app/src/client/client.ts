@@ -10,9 +10,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { Subscriber as ZmqSubscriber, XPublisher } from 'zeromq';
-import { createSnapshotEnvelope, encodeMessage, MessageQueue, MessageType } from 'threatbus';
+import { createSnapshotEnvelope, encodeMessage, MessageQueue, MessageType, Topic } from 'threatbus';
 import type { Indicator, Sighting, SnapshotEnvelope, SnapshotRequest } from 'threatbus';
-import { AppTopic, INBOUND_ENVELOPE_TOPIC, INBOUND_STIX_PREFIX } from '../protocol';
+import { INBOUND_ENVELOPE_TOPIC, INBOUND_STIX_PREFIX } from '../protocol';
 import { decodeAppFrame } from './decode';
 import type { IncomingMessage } from './decode';
 import { ManagementError, p2pAction, subscribe } from './management';
@@ -92,7 +92,7 @@ export class ThreatBusClient extends EventEmitter<ClientEvents> implements Async
     this.log = options.logger ?? silent;
     this.opts = {
       endpoint: options.endpoint,
-      topics: options.topics ?? AppTopic.INDICATOR,
+      topics: options.topics ?? Topic.INDICATOR,
       snapshot: options.snapshot ?? 0,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5000,
       requestTimeoutMs: options.requestTimeoutMs ?? 5000,
@@ -166,12 +166,12 @@ export class ThreatBusClient extends EventEmitter<ClientEvents> implements Async
   /** Publish an indicator on `stix2/indicator`. */
   publishIndicator(indicator: Indicator): Promise<void> {
     // Not memoised: the app may change and send the same object again.
-    return this.send(AppTopic.INDICATOR, encodeMessage(indicator, { memoise: false }));
+    return this.send(Topic.INDICATOR, encodeMessage(indicator, { memoise: false }));
   }
 
   /** Publish a sighting on `stix2/sighting`. */
   publishSighting(sighting: Sighting): Promise<void> {
-    return this.send(AppTopic.SIGHTING, encodeMessage(sighting, { memoise: false }));
+    return this.send(Topic.SIGHTING, encodeMessage(sighting, { memoise: false }));
   }
 
   /** Publish a snapshot envelope on `threatbus/snapshotenvelope`. */

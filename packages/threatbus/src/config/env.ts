@@ -5,6 +5,7 @@
  * environment wins over the file. This fixes dynaconf's upper-casing of
  * nested keys, which made deep overrides silently ineffective in the original.
  */
+import type { JsonObject } from '../json-object';
 import { parse as parseYaml } from 'yaml';
 import { parseEnv } from 'node:util';
 import { readFileSync, existsSync } from 'node:fs';
@@ -77,7 +78,6 @@ export function environmentWithDotenv(dir: string, env: NodeJS.ProcessEnv): Node
   return { ...fromFile, ...env };
 }
 
-type Json = Record<string, unknown>;
 
 /**
  * Apply every THREATBUS_* variable (or `options.prefix`, for apps such as
@@ -88,7 +88,7 @@ type Json = Record<string, unknown>;
  * ConfigError naming the variable.
  */
 export function applyEnvOverrides(
-  config: Json,
+  config: JsonObject,
   env: NodeJS.ProcessEnv,
   options: { prefix?: string; topLevelKeys?: readonly string[] } = {},
 ): Map<string, string> {
@@ -116,7 +116,7 @@ export function applyEnvOverrides(
       } else {
         const next = node[key];
         if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
-        node = node[key] as Json;
+        node = node[key] as JsonObject;
       }
     }
     origins.set(path.join('.'), name);
@@ -126,7 +126,7 @@ export function applyEnvOverrides(
   return origins;
 }
 
-function matchKey(node: Json, segment: string): string {
+function matchKey(node: JsonObject, segment: string): string {
   const lower = segment.toLowerCase();
   return Object.keys(node).find((k) => k.toLowerCase() === lower) ?? lower;
 }
