@@ -145,6 +145,8 @@ export class ThreatBus implements AppBus {
         waited_ms: DRAIN_TIMEOUT_MS,
       });
     }
+    // What the apps discard from here on (queues cleared at stop) was not taken: never acknowledge it upstream.
+    this.deliveries.close();
     // Apps before backbones, so that nothing publishes into a stopped backbone.
     for (const { name, plugin } of this.apps.reverse()) await this.stopOne('app', name, plugin);
     await this.snapshots.settle();

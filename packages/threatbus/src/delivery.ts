@@ -48,13 +48,14 @@ export class PendingDelivery {
     readonly message: object,
     readonly listener: DeliveryListener,
     readonly token: number,
-    private readonly onSettled: (p: PendingDelivery) => void,
+    private readonly tracker: DeliveryTracker,
   ) {}
 
   release(): void {
     if (this.done || --this.count !== 0) return;
     this.finish();
-    this.listener.delivered(this.token);
+    // Once the bus stopped waiting (shutdown), what is dropped afterwards must not be acknowledged upstream.
+    if (!this.tracker.closed) this.listener.delivered(this.token);
   }
 
   /** The publish failed: the listener hears nothing (the publisher retries), later releases are no-ops. */
@@ -65,16 +66,8 @@ export class PendingDelivery {
   private finish(): void {
     this.done = true;
     delete (this.message as Record<symbol, unknown>)[PENDING];
-    this.onSettled(this);
+    this.tracker.settled();
   }
-}
-
-/** Put a pending-delivery record on `message` (undefined when the message cannot carry one: frozen). */
-export function attachDelivery(message: object, listener: DeliveryListener, token: number, onSettled: (p: PendingDelivery) => void): PendingDelivery | undefined {
-  if (!Object.isExtensible(message) || Object.hasOwn(message, PENDING)) return undefined;
-  const pending = new PendingDelivery(message, listener, token, onSettled);
-  Object.defineProperty(message, PENDING, { value: pending, configurable: true, writable: true });
-  return pending;
 }
 
 /** The pending-delivery record of `message`, if it has one. */
@@ -96,19 +89,29 @@ export function markDelivered(message: unknown): void {
 export class DeliveryTracker {
   private open = 0;
   private idleWaiters: (() => void)[] = [];
-  private readonly settled = (): void => {
+  /** Set at shutdown once the bus stopped waiting: later releases tell no listener. */
+  closed = false;
+
+  settled(): void {
     if (--this.open === 0) for (const w of this.idleWaiters.splice(0)) w();
-  };
+  }
 
   get inFlight(): number {
     return this.open;
   }
 
-  /** Start tracking `message`; undefined when it cannot be tracked (the caller then reports it delivered once published). */
+  /** Start tracking `message`; undefined when it cannot carry a record (frozen; the caller then reports it delivered once published). */
   attach(message: object, listener: DeliveryListener, token: number): PendingDelivery | undefined {
-    const p = attachDelivery(message, listener, token, this.settled);
-    if (p) this.open++;
-    return p;
+    if (!Object.isExtensible(message) || Object.hasOwn(message, PENDING)) return undefined;
+    const pending = new PendingDelivery(message, listener, token, this);
+    Object.defineProperty(message, PENDING, { value: pending, configurable: true, writable: true });
+    this.open++;
+    return pending;
+  }
+
+  /** Stop reporting deliveries: what apps discard while stopping was not taken. */
+  close(): void {
+    this.closed = true;
   }
 
   /** Resolves true once nothing is in flight, false after `timeoutMs`. */

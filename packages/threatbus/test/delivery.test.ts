@@ -109,3 +109,26 @@ test('shutdown: intakes stop first, messages in flight drain to their subscriber
   await closing;
   expect(events).toEqual(['probe.stopIntake', 'delivered 7', 'taken', 'probe.stop']);
 });
+
+test('shutdown: a message nobody took by the drain limit is not reported, even when its queue is cleared at stop', async () => {
+  const events: string[] = [];
+  let queue: MessageQueue<Message> | undefined;
+  // An app whose queue nobody reads, cleared when it stops (as the zmq app drops a vanished client's queue).
+  const stuck = defineAppPlugin<Record<string, unknown>>({
+    name: 'stuck',
+    create: (ctx): AppPlugin => ({
+      start: async () => {
+        queue = new MessageQueue<Message>();
+        ctx.bus.subscribe('stix2/indicator', queue);
+      },
+      stop: async () => queue?.clear(),
+    }),
+  });
+  const app = busApp(events);
+  const started = await startThreatBus({ config: { plugins: { apps: { stuck: {}, probe: {} } } }, plugins: [stuck, app.definition], searchRoots: false, logger: silentLogger() });
+  const r = new Recorder();
+  await app.bus().publish(indicator(1), { onDelivered: r, token: 9 });
+  await started.close();
+  expect(queue?.size).toBe(0);
+  expect(r.tokens).toEqual([]);
+}, 15_000);
