@@ -12,11 +12,13 @@
 import type { IncomingMessage } from 'node:http';
 import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage } from 'eventsource-parser';
+import { isJsonObject } from 'threatbus';
 import type { Logger } from 'threatbus';
 import { OpenCtiError } from './client';
 import type { OpenCtiClient } from './client';
 import { sleepUnlessAborted } from './sleep';
 import type { OpenCtiConfig } from './config';
+import { EVENT_ID_RE } from './state';
 import type { StreamState } from './state';
 import { RateLimitedWarning } from './rate-limit';
 
@@ -45,6 +47,17 @@ export function describeStreamProblem(e: unknown, path: string): string {
   if (e instanceof OpenCtiError && e.status === 404) return `${e.message} — no stream at ${path}: check url and stream_id`;
   if (e instanceof OpenCtiError && e.status === 410) return `${e.message} — the live stream is stopped; start it in OpenCTI (Data sharing → Live streams)`;
   return e instanceof Error ? e.message : String(e);
+}
+
+/** `lastEventId` of a `connected` event (§1.4), if it is a stream id. */
+function connectedLastEventId(data: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(data);
+    const id = isJsonObject(parsed) ? parsed.lastEventId : undefined;
+    return typeof id === 'string' && EVENT_ID_RE.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export class StreamReader {
@@ -171,6 +184,12 @@ export class StreamReader {
     const { event, id, data } = message;
     if (event === 'connected') {
       this.logger.debug('OpenCTI stream connected', { data: data.slice(0, 300) });
+      // Live start: the stream's last id at connection time is where a reconnect continues,
+      // so events between this connection and the first event or heartbeat are not lost.
+      if (this.state.lastEventId === undefined) {
+        const last = connectedLastEventId(data);
+        if (last) this.state.update(last);
+      }
       return;
     }
     if (event === 'heartbeat') {

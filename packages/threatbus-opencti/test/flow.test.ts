@@ -13,7 +13,7 @@ import type { ZeekApp } from '../../threatbus-zeek/src/plugin';
 import type { ZeekEvent } from '../../threatbus-zeek/src/messages';
 import { FakeZeek } from '../../threatbus-zeek/test/support/fake-zeek';
 import { OpenCtiDouble, envelope, indicatorStix } from './opencti-double';
-import { startBus, waitFor } from './helpers';
+import { startBus, streamOpen, waitFor } from './helpers';
 
 /** The fields of a Tenzir::intel record: ts, id, type, value, operation. */
 const intelFields = (e: ZeekEvent): unknown[] => {
@@ -42,7 +42,7 @@ test('create, update and delete in OpenCTI reach a zmq app and Zeek as add, edit
     });
     await client.start();
     await waitFor('Zeek connected', () => zeekApp.connections.every((c) => c.isReady));
-    await waitFor('the OpenCTI stream', () => octi.openStreams === 1);
+    await streamOpen(h);
 
     const stix = indicatorStix('evil.example');
     octi.emit('create', envelope('create', stix));

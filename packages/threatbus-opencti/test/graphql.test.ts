@@ -12,7 +12,7 @@ import type { ZmqApp } from 'threatbus-zmq-app';
 import { OpenCtiClient, operations } from '../src';
 import { OpenCtiDouble, envelope, indicatorStix, storeIndicator } from './opencti-double';
 import { openCtiSchema } from './opencti-graphql';
-import { lines, startBus, waitFor } from './helpers';
+import { lines, startBus, streamOpen, waitFor } from './helpers';
 import type { Harness } from './helpers';
 
 const doubles: OpenCtiDouble[] = [];
@@ -93,7 +93,7 @@ describe('sightings → stixSightingRelationshipAdd', () => {
     const stix = indicatorStix('seen.example');
     storeIndicator(octi, stix);
     const h = await bus(octi);
-    await waitFor('the stream', () => octi.openStreams === 1);
+    await streamOpen(h);
     octi.emit('create', envelope('create', stix));
     await waitFor('the indicator', () => h.probe.indicators().length === 1);
     await h.probe.publish(sightingOf(String(stix.id)));

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppPluginDefinition } from 'threatbus';
-import { startTestBus } from 'threatbus/testing';
+import { startTestBus, waitFor as waitForKit } from 'threatbus/testing';
 import type { LogRecord, Probe, TestBus } from 'threatbus/testing';
 import openCtiPlugin from '../src';
 import type { OpenCtiApp } from '../src';
@@ -56,3 +56,7 @@ export async function startBus(
 /** Log lines at `level` whose message contains `text`. */
 export const lines = (records: LogRecord[], level: string, text: string | RegExp): LogRecord[] =>
   records.filter((r) => r.level === level && (typeof text === 'string' ? r.message.includes(text) : text.test(r.message)));
+
+/** The plugin holds an open stream: the double accepted it and the plugin got the response (events emitted now reach it). */
+export const streamOpen = (h: Harness, connections = 1): Promise<void> =>
+  waitForKit(`${connections} stream connection(s)`, () => h.app.counters.stream.connections >= connections && h.octi.openStreams >= 1);

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { createSighting } from 'threatbus';
 import { join } from 'node:path';
 import { OpenCtiDouble, envelope, indicatorStix } from './opencti-double';
-import { lines, startBus, tempDir, waitFor } from './helpers';
+import { lines, startBus, streamOpen, tempDir, waitFor } from './helpers';
 import type { Harness } from './helpers';
 
 const doubles: OpenCtiDouble[] = [];
@@ -38,7 +38,7 @@ afterEach(async () => {
   for (const t of dirs.splice(0)) t.remove();
 });
 
-const connected = (h: Harness, n = 1) => waitFor(`${n} stream connection(s)`, () => h.app.counters.stream.connections >= n && h.octi.openStreams >= 1);
+const connected = streamOpen;
 
 test('create, update and delete of an indicator reach the bus; other types are ignored and counted', async () => {
   const octi = await double();
@@ -99,6 +99,18 @@ test('a dropped connection resumes from the last event id: nothing missed, nothi
   const resumed = octi.streamRequests[1];
   expect(resumed.headers['last-event-id']).toBe(octi.events[0].id);
   expect(lines(h.records, 'warn', 'OpenCTI events stream: the stream ended; reconnecting').length + lines(h.records, 'warn', 'connection lost').length).toBe(1);
+});
+
+test('a first connection dropped before any event or heartbeat resumes from the id the stream had at connection', async () => {
+  const octi = await double();
+  octi.emit('create', envelope('create', indicatorStix('history.example')));
+  const h = await bus(octi);
+  await waitFor('the connected event', () => lines(h.records, 'debug', 'OpenCTI stream connected').length === 1);
+  octi.dropConnections();
+  octi.emit('create', envelope('create', indicatorStix('while-reconnecting.example')));
+  await waitFor('the event from the gap', () => h.probe.indicators().length === 1);
+  expect(h.probe.indicators()[0].name).toBe('while-reconnecting.example');
+  expect(octi.streamRequests[1].headers['last-event-id']).toBe(octi.events[0].id);
 });
 
 test('a bus restart continues from the state file; the first start without state begins with live events', async () => {

@@ -9,7 +9,7 @@ import { applyEnvOverrides, ConfigError, createSighting, maskSecrets } from 'thr
 import { planBus } from 'threatbus/testing';
 import openCtiPlugin, { configProblems } from '../src';
 import { OpenCtiDouble, envelope, indicatorStix, storeIndicator } from './opencti-double';
-import { lines, startBus, waitFor } from './helpers';
+import { lines, startBus, streamOpen, waitFor } from './helpers';
 import type { Harness } from './helpers';
 
 const TLS_DIR = join(__dirname, '../../threatbus-misp/test/fixtures/tls');
@@ -91,7 +91,7 @@ describe('over HTTPS', () => {
   ])('ssl: %s — the stream is read over TLS', async (_name, ssl) => {
     expect(octi.url).toMatch(/^https:/);
     h = await startBus(octi, { ssl });
-    await waitFor('the stream', () => octi.openStreams === 1);
+    await streamOpen(h!);
     const stix = indicatorStix('tls.example');
     storeIndicator(octi, stix);
     octi.emit('create', envelope('create', stix));
