@@ -1,10 +1,10 @@
-// Throughput of the plugin to one subscriber in another process: node packages/threatbus-zmq-app/bench/throughput.js [N]. Needs a build (npx tsc -b packages/threatbus-zmq-app).
+// Throughput of the plugin to one subscriber in another process: node bench/zmq-app/throughput.js [N]. Needs a build (npx tsc -b packages/threatbus-zmq-app).
 const { startThreatBus, silentLogger, createIndicator } = require('threatbus');
 const zmqPlugin = require('threatbus-zmq-app').default;
 const zmq = require('zeromq'); const { spawn } = require('child_process');
 (async () => {
-  let app; const wrapped = { ...zmqPlugin, create: (ctx) => (app = zmqPlugin.create(ctx)) };
-  const started = await startThreatBus({ config: { plugins: { apps: { zmq: { host: '127.0.0.1', manage: 0, pub: 0, sub: 0 } } } }, plugins: [wrapped], searchRoots: false, logger: silentLogger() });
+  const started = await startThreatBus({ config: { plugins: { apps: { zmq: { host: '127.0.0.1', manage: 0, pub: 0, sub: 0 } } } }, plugins: [zmqPlugin], searchRoots: false, logger: silentLogger() });
+  const app = started.bus.plugin('zmq');
   const req = new zmq.Request(); req.connect(`tcp://127.0.0.1:${app.ports.manage}`);
   await req.send(JSON.stringify({ action: 'subscribe', topic: 'stix2/indicator' })); const [r] = await req.receive(); const p2p = JSON.parse(r).topic;
   const N = Number(process.argv[2] || 100000);
