@@ -23,6 +23,10 @@ export interface LoadOptions {
   path?: string;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Which environment variables override the file: default THREATBUS_* for the bus's sections (companion apps pass their own prefix and keys). */
+  envOverrides?: { prefix?: string; topLevelKeys?: readonly string[] };
+  /** Accept no file and no override (the caller's defaults apply) instead of failing with "no configuration". */
+  allowEmpty?: boolean;
 }
 
 export const DEFAULT_CONFIG_NAMES = ['config.yaml', 'config.yml'];
@@ -87,8 +91,8 @@ export function loadRawConfig(options: LoadOptions = {}): RawConfig {
     file = findConfigFile(cwd);
   }
   const data = file ? parseConfigYaml(readConfigFile(file), basename(file)) : {};
-  const envOrigins = applyEnvOverrides(data, env);
-  if (!file && envOrigins.size === 0) {
+  const envOrigins = applyEnvOverrides(data, env, options.envOverrides);
+  if (!file && envOrigins.size === 0 && !options.allowEmpty) {
     throw new ConfigError([{ path: '', message: `no configuration: pass -c <file.yaml>, or put ${DEFAULT_CONFIG_NAMES.join(' or ')} in ${cwd}` }]);
   }
   return { data, file, envOrigins };
