@@ -24,7 +24,15 @@ export interface ZmqAppConfig {
   subscription_timeout: number;
   /** Seconds a new subscription's messages wait for the app's SUB socket to connect before they are sent anyway. */
   join_timeout: number;
+  /** Largest frame (bytes) accepted on the management and sub sockets; larger ones are dropped by ZeroMQ (ZMQ_MAXMSGSIZE), which disconnects that peer. */
+  max_message_size: number;
+  /** Topics one subscribe request may name; more are refused with an error reply. */
+  max_topics_per_subscription: number;
+  /** Subscribe requests asking for a snapshot accepted per minute (all clients together); 0 = no limit. */
+  snapshot_requests_per_minute: number;
 }
+
+export const DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024;
 
 const port = (example: number): JsonSchema => ({ type: 'integer', minimum: 0, maximum: 65535, default: example });
 
@@ -41,5 +49,8 @@ export const configSchema: JsonSchema = {
     queue_size: { type: 'integer', minimum: 1, default: 100_000 },
     subscription_timeout: { type: 'number', minimum: 0, default: 600 },
     join_timeout: { type: 'number', minimum: 0, default: 5 },
+    max_message_size: { type: 'integer', minimum: 1024, maximum: 0x1fffffe8, default: DEFAULT_MAX_MESSAGE_SIZE },
+    max_topics_per_subscription: { type: 'integer', minimum: 1, default: 32 },
+    snapshot_requests_per_minute: { type: 'integer', minimum: 0, default: 10 },
   },
 };

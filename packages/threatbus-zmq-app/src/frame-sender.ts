@@ -16,6 +16,7 @@
 import { encodeMessage } from 'threatbus';
 import type { Logger, Message } from 'threatbus';
 import type { XPublisher } from 'zeromq';
+import type { LogLimiter } from './log-limit';
 import { encodeAppFrame } from './protocol';
 import type { FrameSuffix } from './protocol';
 import type { Subscription } from './subscription';
@@ -41,11 +42,15 @@ export class FrameSender {
   private stopped = false;
   /** Frames handed to ZeroMQ, for diagnostics and tests. */
   sent = 0;
+  /** Messages dropped because they could not be encoded (e.g. nesting too deep for the encoder). */
+  encodeErrors = 0;
   private readonly backoffMs = new WeakMap<Subscription, number>();
 
   constructor(
-    private readonly socket: XPublisher,
+    /** Replaced when the plugin restarts a broken socket. */
+    public socket: XPublisher,
     private readonly logger: Logger,
+    private readonly limited: LogLimiter,
   ) {}
 
   /** A subscription has (new) work or may send again. */
@@ -61,7 +66,10 @@ export class FrameSender {
     }
   };
 
-  private readonly drainSoon = (): void => void this.drain();
+  private readonly drainSoon = (): void => {
+    // drain() catches everything itself; this is the last line so that no rejection can ever escape.
+    this.drain().catch((e: unknown) => this.limited.error('sender.bug', 'Frame sender failed; continuing', { error: e }));
+  };
 
   forget(sub: Subscription): void {
     this.ready.delete(sub);
@@ -101,7 +109,7 @@ export class FrameSender {
                 // Not retriable (socket state): drop this frame, keep going.
                 sub.pending = undefined;
                 sub.frameDone();
-                this.logger.error('Could not publish a frame', { p2p_topic: sub.p2pTopic, error: e });
+                this.limited.error('sender.send', 'Could not publish a frame; dropped it', { p2p_topic: sub.p2pTopic, error: e });
               }
               break;
             }
@@ -113,8 +121,21 @@ export class FrameSender {
           if (this.stopped) return;
         }
       }
+    } catch (e) {
+      // Not expected (every step above handles its own errors): log, and go on with whatever is left.
+      this.limited.error('sender.unexpected', 'Frame sender failed unexpectedly; continuing', { error: e });
+      this.draining = false;
+      if (!this.stopped && this.ready.size > 0) setTimeout(() => this.wakeAll(), MAX_BACKOFF_MS).unref();
+      return;
     } finally {
       this.draining = false;
+    }
+  }
+
+  private wakeAll(): void {
+    for (const sub of [...this.ready]) {
+      this.ready.delete(sub);
+      this.wake(sub);
     }
   }
 
@@ -128,7 +149,21 @@ export class FrameSender {
         this.logger.warn(`Skipping unknown message type '${message.type}' for topic subscription ${sub.p2pTopic}`);
         continue;
       }
-      const json = encodeMessage(message);
+      let json: string;
+      try {
+        json = encodeMessage(message);
+      } catch (e) {
+        // One message the encoder cannot write (say, nesting deeper than it allows) is dropped
+        // for this subscriber only; the next one goes out as usual.
+        this.encodeErrors++;
+        this.limited.error('sender.encode', 'Could not encode a message for an app; dropped it', {
+          p2p_topic: sub.p2pTopic,
+          type: message.type,
+          error: e instanceof Error ? e.message : String(e),
+          dropped_total: this.encodeErrors,
+        });
+        continue;
+      }
       if (this.logger.isDebugEnabled()) this.logger.debug(`Published ${json} on topic ${sub.p2pTopic}${suffix}`);
       return encodeAppFrame(sub.p2pTopic, suffix, json);
     }

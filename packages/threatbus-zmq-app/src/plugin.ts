@@ -1,18 +1,25 @@
 /**
  * The ZeroMQ app plugin: three sockets and their loops.
  *
- * - management (REP, `manage`): subscribe / unsubscribe / heartbeat;
- * - publisher (XPUB, `pub`): frames to apps; its subscription events tell
- *   when an app's SUB socket connects to its p2p topic;
+ * - management (ROUTER, `manage`; REQ clients see a REP): subscribe /
+ *   unsubscribe / heartbeat;
+ * - publisher (XPUB in manual mode, `pub`): frames to apps; its subscription
+ *   events tell when an app's SUB socket connects to its p2p topic;
  * - receiver (SUB, `sub`): frames from apps, into the bus.
+ *
+ * Each socket is read by a ReceiveLoop, which never ends on bad input and
+ * replaces the socket when it breaks.
  */
-import { XPublisher, Reply, Subscriber as ZmqSubscriber } from 'zeromq';
+import { Router, Subscriber as ZmqSubscriber } from 'zeromq';
 import type { AppContext, AppPlugin, SnapshotReply, SnapshotRequest } from 'threatbus';
 import type { ZmqAppConfig } from './config';
 import { FrameSender } from './frame-sender';
 import { InboundPublisher } from './inbound';
-import { handleManagementFrame } from './management';
-import { INBOUND_ENVELOPE_TOPIC, INBOUND_STIX_PREFIX, P2P_TOPIC_LENGTH } from './protocol';
+import { LogLimiter } from './log-limit';
+import { ManagementHandler } from './management';
+import { INBOUND_ENVELOPE_TOPIC, INBOUND_STIX_PREFIX } from './protocol';
+import { handleSubscriptionEvent, ManualXPublisher } from './publisher';
+import { ReceiveLoop } from './receive-loop';
 import { SubscriptionRegistry } from './registry';
 import type { CurveConfig } from './curve/config';
 import { startCurve, warnIfUnauthenticated } from './curve/server';
@@ -39,43 +46,89 @@ function endpoint(host: string, port: number): string {
   return `tcp://${h}:${port === 0 ? '*' : port}`;
 }
 
+/** What the plugin dropped or refused, by cause (see README "Limits"). */
+export interface ZmqAppCounters {
+  /** Frames handed to ZeroMQ for apps. */
+  sent: number;
+  /** Messages that could not be encoded for an app, dropped for that app. */
+  encode_errors: number;
+  /** Frames from apps received and published into the bus. */
+  received: number;
+  /** Frames from apps dropped (bad frame, bad STIX, unknown topic, over-size). */
+  inbound_dropped: number;
+  /** Frames from apps dropped for their size (the part ZeroMQ did not drop first). */
+  inbound_oversize: number;
+  /** Times a socket was replaced after it broke. */
+  socket_restarts: number;
+  /** Every rate-limited log cause and how often it happened, logged or not. */
+  causes: Record<string, number>;
+}
+
 export class ZmqApp implements AppPlugin {
-  private manage?: Reply;
-  private pub?: XPublisher;
-  private sub?: ZmqSubscriber;
   private sender?: FrameSender;
   private inbound?: InboundPublisher;
+  private limited?: LogLimiter;
   private expiryTimer?: NodeJS.Timeout;
-  private loops: Promise<void>[] = [];
+  private loops: ReceiveLoop<Router | ZmqSubscriber | ManualXPublisher>[] = [];
   private stopping = false;
+  /** The CURVE server when `curve` is configured (docs/security.md). */
+  curve?: CurveServer;
   /** The ports actually bound (differs from the config when it says 0). */
   ports?: BoundPorts;
   registry?: SubscriptionRegistry;
-  /** CURVE on the three sockets (`curve` in the config, docs/security.md). */
-  curve?: CurveServer;
 
   constructor(private readonly ctx: AppContext<ZmqAppConfig & { curve?: CurveConfig }>) {}
 
+  get counters(): ZmqAppCounters {
+    return {
+      sent: this.sender?.sent ?? 0,
+      encode_errors: this.sender?.encodeErrors ?? 0,
+      received: this.inbound?.received ?? 0,
+      inbound_dropped: this.inbound?.dropped ?? 0,
+      inbound_oversize: this.inbound?.oversize ?? 0,
+      socket_restarts: this.loops.reduce((n, l) => n + l.restarts, 0),
+      causes: this.limited?.counts() ?? {},
+    };
+  }
+
+  /** The sockets in use, by role (tests break them on purpose). */
+  get sockets(): { manage?: Router; sub?: ZmqSubscriber; pub?: ManualXPublisher } {
+    const [manage, sub, pub] = this.loops.map((l) => l.socket);
+    return { manage: manage as Router | undefined, sub: sub as ZmqSubscriber | undefined, pub: pub as ManualXPublisher | undefined };
+  }
+
   async start(): Promise<void> {
     const { config, logger } = this.ctx;
+    const limited = (this.limited = new LogLimiter(logger));
     const ipv6 = config.host.includes(':');
+    const maxMessageSize = config.max_message_size;
     const curve = (this.curve = config.curve ? await startCurve(config.curve, logger, this.ctx.metrics) : undefined);
     if (!curve) warnIfUnauthenticated(config.host, logger);
     const secure = curve?.socketOptions ?? {};
-    this.pub = new XPublisher({
-      ...secure,
-      linger: 0,
-      ipv6,
-      noDrop: true,
-      sendTimeout: 0,
-      sendHighWaterMark: config.pub_hwm,
-      heartbeatInterval: ZMTP_HEARTBEAT_MS,
-      heartbeatTimeout: ZMTP_HEARTBEAT_TIMEOUT_MS,
-    });
-    this.sub = new ZmqSubscriber({ ...secure, linger: 0, ipv6, receiveHighWaterMark: config.sub_hwm });
-    this.manage = new Reply({ ...secure, linger: 0, ipv6 });
-    const sender = (this.sender = new FrameSender(this.pub, logger));
-    this.registry = new SubscriptionRegistry(
+    const watched = <S extends Router | ZmqSubscriber | ManualXPublisher>(socket: S, name: string): S => {
+      curve?.watch(socket, name);
+      return socket;
+    };
+    const openPub = (): ManualXPublisher =>
+      watched(new ManualXPublisher({
+        ...secure,
+        linger: 0,
+        ipv6,
+        noDrop: true,
+        sendTimeout: 0,
+        sendHighWaterMark: config.pub_hwm,
+        // Apps send only subscriptions here; anything bigger is not one.
+        maxMessageSize: 4096,
+        heartbeatInterval: ZMTP_HEARTBEAT_MS,
+        heartbeatTimeout: ZMTP_HEARTBEAT_TIMEOUT_MS,
+      }), 'pub');
+    const openSub = (): ZmqSubscriber => watched(new ZmqSubscriber({ ...secure, linger: 0, ipv6, receiveHighWaterMark: config.sub_hwm, maxMessageSize }), 'sub');
+    const openManage = (): Router => watched(new Router({ ...secure, linger: 0, ipv6, maxMessageSize }), 'manage');
+    const pub = openPub();
+    const sub = openSub();
+    const manage = openManage();
+    const sender = (this.sender = new FrameSender(pub, logger, limited));
+    const registry = (this.registry = new SubscriptionRegistry(
       this.ctx.bus,
       logger,
       {
@@ -85,34 +138,85 @@ export class ZmqApp implements AppPlugin {
       },
       sender.wake,
       (s) => sender.forget(s),
-    );
-    this.inbound = new InboundPublisher((m) => this.ctx.bus.publish(m), logger);
+    ));
+    const inbound = (this.inbound = new InboundPublisher((m) => this.ctx.bus.publish(m), logger, limited, maxMessageSize));
     try {
-      // Bind failures abort the start (the original logged "started" anyway, spec/quirks.md D8).
-      await this.pub.bind(endpoint(config.host, config.pub));
-      await this.sub.bind(endpoint(config.host, config.sub));
-      await this.manage.bind(endpoint(config.host, config.manage));
+      // Bind failures abort the start (the original logged "started" anyway, quirk D8).
+      await pub.bind(endpoint(config.host, config.pub));
+      await sub.bind(endpoint(config.host, config.sub));
+      await manage.bind(endpoint(config.host, config.manage));
     } catch (e) {
-      this.closeSockets();
-      await curve?.stop();
+      for (const s of [manage, pub, sub]) if (!s.closed) s.close();
+      await this.curve?.stop();
       throw new Error(`ZeroMQ app plugin cannot bind on ${config.host} (manage ${config.manage}, pub ${config.pub}, sub ${config.sub}): ${(e as Error).message}`);
     }
-    this.sub.subscribe(INBOUND_STIX_PREFIX, INBOUND_ENVELOPE_TOPIC);
-    for (const [name, socket] of [['manage', this.manage], ['pub', this.pub], ['sub', this.sub]] as const) curve?.watch(socket, name);
-    this.ports = { manage: portOf(this.manage.lastEndpoint), pub: portOf(this.pub.lastEndpoint), sub: portOf(this.sub.lastEndpoint) };
-    this.loops = [this.runManagement(), this.runReceiver(), this.runSubscriptionEvents()];
+    sub.subscribe(INBOUND_STIX_PREFIX, INBOUND_ENVELOPE_TOPIC);
+    const ports = (this.ports = { manage: portOf(manage.lastEndpoint), pub: portOf(pub.lastEndpoint), sub: portOf(sub.lastEndpoint) });
+    const management = new ManagementHandler(registry, ports, logger, limited, {
+      maxMessageSize,
+      maxTopicsPerSubscription: config.max_topics_per_subscription,
+      snapshotRequestsPerMinute: config.snapshot_requests_per_minute,
+    });
+    // A replaced socket binds the port actually bound first (a config port 0 must not move).
+    const rebind = async <S extends Router | ZmqSubscriber | ManualXPublisher>(socket: S, port: number): Promise<S> => {
+      try {
+        await socket.bind(endpoint(config.host, port));
+        return socket;
+      } catch (e) {
+        socket.close();
+        throw e;
+      }
+    };
+    const common = { logger, limited };
+    this.loops = [
+      new ReceiveLoop<Router | ZmqSubscriber | ManualXPublisher>(manage, {
+        ...common,
+        name: 'management',
+        open: () => rebind(openManage(), ports.manage),
+        handle: async (parts, socket) => {
+          const reply = management.handleRouterMessage(parts);
+          // A ROUTER drops replies to peers that are gone; it does not block.
+          if (reply) await (socket as Router).send(reply);
+        },
+      }),
+      new ReceiveLoop<Router | ZmqSubscriber | ManualXPublisher>(sub, {
+        ...common,
+        name: 'sub',
+        open: async () => {
+          const s = await rebind(openSub(), ports.sub);
+          s.subscribe(INBOUND_STIX_PREFIX, INBOUND_ENVELOPE_TOPIC);
+          return s;
+        },
+        handle: (parts) => inbound.handleParts(parts),
+      }),
+      new ReceiveLoop<Router | ZmqSubscriber | ManualXPublisher>(pub, {
+        ...common,
+        name: 'pub',
+        open: async () => {
+          const s = await rebind(openPub(), ports.pub);
+          registry.allSocketsLost();
+          sender.socket = s;
+          return s;
+        },
+        handle: ([event], socket) => handleSubscriptionEvent(event, socket as ManualXPublisher, registry, limited),
+      }),
+    ];
     this.scheduleExpiry();
-    logger.info('ZeroMQ app plugin started', { host: config.host, ...this.ports, curve: curve ? (curve.authenticatesClients ? 'authorized keys' : 'any client key') : 'off' });
+    logger.info('ZeroMQ app plugin started', {
+      host: config.host,
+      ...this.ports,
+      curve: curve ? (curve.authenticatesClients ? 'authorized keys' : 'any client key') : 'off',
+      max_message_size: maxMessageSize,
+    });
   }
 
   async stop(): Promise<void> {
-    if (this.stopping || !this.pub) return;
+    if (this.stopping || this.loops.length === 0) return;
     this.stopping = true;
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     this.sender?.stop();
     this.registry?.removeAll('Threat Bus stopping');
-    this.closeSockets();
-    await Promise.allSettled(this.loops);
+    await Promise.allSettled(this.loops.map((l) => l.stop()));
     await this.curve?.stop();
     this.ctx.logger.info('ZeroMQ app plugin stopped');
   }
@@ -123,57 +227,11 @@ export class ZmqApp implements AppPlugin {
     this.ctx.logger.debug('Forwarded snapshot request to zmq apps', { snapshot_id: request.snapshot_id, subscriptions: n });
   }
 
-  private closeSockets(): void {
-    for (const s of [this.manage, this.pub, this.sub]) if (s && !s.closed) s.close();
-  }
-
   private scheduleExpiry(): void {
     const timeoutMs = this.ctx.config.subscription_timeout * 1000;
     if (timeoutMs <= 0) return;
     const every = Math.min(30_000, Math.max(50, timeoutMs / 4));
     this.expiryTimer = setInterval(() => this.registry?.expire(), every);
     this.expiryTimer.unref();
-  }
-
-  private async runManagement(): Promise<void> {
-    const socket = this.manage as Reply;
-    const registry = this.registry as SubscriptionRegistry;
-    const ports = this.ports as BoundPorts;
-    try {
-      for await (const [frame] of socket) {
-        const reply = handleManagementFrame(frame, registry, ports, this.ctx.logger);
-        await socket.send(reply);
-      }
-    } catch (e) {
-      if (!this.stopping) this.ctx.logger.error('Management endpoint failed', { error: e });
-    }
-  }
-
-  private async runReceiver(): Promise<void> {
-    const socket = this.sub as ZmqSubscriber;
-    const inbound = this.inbound as InboundPublisher;
-    try {
-      for await (const parts of socket) {
-        if (parts.length > 1) this.ctx.logger.warn('Ignoring the extra parts of a multipart message from an app; send one frame "<topic> <json>"', { parts: parts.length });
-        const wait = inbound.handle(parts[0].toString('utf8'));
-        if (wait) await wait;
-      }
-    } catch (e) {
-      if (!this.stopping) this.ctx.logger.error('Receiver failed', { error: e });
-    }
-  }
-
-  /** XPUB subscription events: byte 1/0 + prefix. Only prefixes naming a p2p topic matter. */
-  private async runSubscriptionEvents(): Promise<void> {
-    const socket = this.pub as XPublisher;
-    const registry = this.registry as SubscriptionRegistry;
-    try {
-      for await (const [event] of socket) {
-        if (event.length < 1 + P2P_TOPIC_LENGTH || event[0] > 1) continue;
-        registry.appSocket(event.toString('latin1', 1, 1 + P2P_TOPIC_LENGTH), event[0] === 1);
-      }
-    } catch (e) {
-      if (!this.stopping) this.ctx.logger.error('Publisher subscription events failed', { error: e });
-    }
   }
 }

@@ -65,7 +65,15 @@ export function pythonInt(value: unknown): number {
   if (typeof value === 'number' && Number.isFinite(value)) return Math.trunc(value);
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (typeof value === 'string' && /^\s*[+-]?\d+(_\d+)*\s*$/.test(value)) return Number(value.replace(/_/g, '').trim());
-  throw new TypeError(`not an integer: ${JSON.stringify(value) ?? String(value)}`);
+  throw new TypeError(`not an integer: ${describeValue(value)}`);
+}
+
+/** A short description of a value from the wire, for error messages; never walks nested structures. */
+export function describeValue(v: unknown): string {
+  if (Array.isArray(v)) return `a list of ${v.length}`;
+  if (typeof v === 'object' && v !== null) return 'an object';
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? v.slice(0, 60) + '...' : v);
+  return String(v);
 }
 
 function truthy(v: unknown): boolean {
@@ -98,7 +106,7 @@ export function parseManagementRequest(frame: string): ManagementRequest {
       try {
         days = pythonInt(snapshot);
       } catch {
-        throw new ManagementRequestError(`'snapshot' must be a whole number of days, got ${JSON.stringify(snapshot)}`, 'error');
+        throw new ManagementRequestError(`'snapshot' must be a whole number of days, got ${describeValue(snapshot)}`, 'error');
       }
       if (days < 0) throw new ManagementRequestError(`'snapshot' must not be negative, got ${days}`, 'error');
     }
@@ -106,15 +114,15 @@ export function parseManagementRequest(frame: string): ManagementRequest {
     const topics = typeof topic === 'string' ? [topic] : Array.isArray(topic) ? topic : undefined;
     if (!topics) throw new ManagementRequestError(`'topic' must be a string or a list of strings, got ${typeof topic}`, 'error');
     const bad = topics.findIndex((t) => typeof t !== 'string');
-    if (bad >= 0) throw new ManagementRequestError(`'topic[${bad}]' must be a string, got ${JSON.stringify(topics[bad])}`, 'error');
+    if (bad >= 0) throw new ManagementRequestError(`'topic[${bad}]' must be a string, got ${describeValue(topics[bad])}`, 'error');
     return { action, topics: [...new Set(topics as string[])], snapshotDays: days };
   }
   if (action === 'unsubscribe' || action === 'heartbeat') {
     if (!truthy(topic)) throw new ManagementRequestError(`${action} needs a 'topic' (the p2p topic)`, 'unknown request');
-    if (typeof topic !== 'string') throw new ManagementRequestError(`${action}: 'topic' must be the p2p topic string, got ${JSON.stringify(topic)}`, 'error');
+    if (typeof topic !== 'string') throw new ManagementRequestError(`${action}: 'topic' must be the p2p topic string, got ${describeValue(topic)}`, 'error');
     return { action, p2pTopic: topic };
   }
-  throw new ManagementRequestError(`unknown action ${JSON.stringify(action) ?? 'missing'}; expected subscribe, unsubscribe or heartbeat`, 'unknown request');
+  throw new ManagementRequestError(`unknown action ${action === undefined ? 'missing' : describeValue(action)}; expected subscribe, unsubscribe or heartbeat`, 'unknown request');
 }
 
 export interface SubscribeReply {
@@ -131,8 +139,9 @@ export function encodeSubscribeReply(p2pTopic: string, pubPort: number, subPort:
   return pythonJsonStringify({ topic: p2pTopic, pub_port: pubPort, sub_port: subPort, status: 'success' });
 }
 
-export function encodeStatusReply(status: StatusReply['status']): string {
-  return pythonJsonStringify({ status });
+export function encodeStatusReply(status: StatusReply['status'], reason?: string): string {
+  // `reason` only on refusals the original did not have (limits); apps read `status` alone.
+  return pythonJsonStringify(reason === undefined ? { status } : { status, reason });
 }
 
 // ------------------------------------------------------------------ frames

@@ -98,12 +98,17 @@ export class SubscriptionRegistry {
     return true;
   }
 
-  /** The app's SUB socket subscribed to (`joined`) or left the p2p topic, as XPUB reports it. */
+  /**
+   * An app's SUB socket subscribed to (`joined`) or left the p2p topic, as
+   * XPUB reports it. Each connection reports on its own (manual XPUB), so the
+   * subscription counts them: it is joined while at least one is there.
+   */
   appSocket(p2pTopic: string, joined: boolean): void {
     const sub = this.byP2p.get(p2pTopic);
     if (!sub) return;
     sub.lastSeen = this.now();
-    sub.join = joined ? 'joined' : 'left';
+    sub.sockets = Math.max(0, sub.sockets + (joined ? 1 : -1));
+    sub.join = sub.sockets > 0 ? 'joined' : 'left';
     this.logger.debug(joined ? 'App connected to its p2p topic' : 'App disconnected from its p2p topic', { p2p_topic: p2pTopic });
     if (joined) this.wake(sub);
   }
@@ -140,6 +145,14 @@ export class SubscriptionRegistry {
       n++;
     }
     return n;
+  }
+
+  /** The publishing socket was replaced: no app is connected to the new one yet. */
+  allSocketsLost(): void {
+    for (const sub of this.byP2p.values()) {
+      sub.sockets = 0;
+      if (sub.join === 'joined') sub.join = 'left';
+    }
   }
 
   removeAll(reason: string): void {

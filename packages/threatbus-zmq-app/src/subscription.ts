@@ -24,6 +24,8 @@ export class Subscription implements Subscriber {
   /** Last sign of life: subscribe, heartbeat, the app's SUB socket (dis)connecting. Milliseconds. */
   lastSeen: number;
   join: JoinState = 'waiting';
+  /** App SUB connections subscribed to the p2p topic (XPUB events, counted per connection). */
+  sockets = 0;
   /** Messages may be sent while `waiting` once this time has passed (ms). */
   readonly joinDeadline: number;
   /** A frame ZeroMQ refused (high-water mark reached); sent before anything else. */

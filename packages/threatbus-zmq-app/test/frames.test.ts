@@ -4,6 +4,7 @@ import { parseStixObject, encodeMessage, parseTimestampInstant } from './stix-he
 import { decodeInboundFrame } from '../src';
 import { startBus, requestJson, rawSubscriber, rawPublisher, sleep, indicator, collect, waitFor } from './helpers';
 import type { TestBus } from './helpers';
+import { recordingLogger } from 'threatbus/testing';
 
 const vectors = loadVectors<Record<string, unknown>, unknown>('zmq-frames.json');
 const byName = (prefix: string) => {
@@ -144,19 +145,22 @@ describe('frames over real sockets', () => {
   });
 });
 
-test('an app subscribing with a shorter prefix (not its p2p topic) gets its messages after join_timeout', async () => {
-  const t = await startBus({ join_timeout: 0.2 });
+test('a SUB socket subscribing with a shorter prefix (not a p2p topic) receives nothing (manual XPUB, issue 13.6)', async () => {
+  const logger = recordingLogger();
+  const t = await startBus({ join_timeout: 0.2 }, logger);
   const { topic: p2p } = await requestJson(t.manage, { action: 'subscribe', topic: 'stix2/indicator' });
-  const sub = rawSubscriber(t.ports.pub, (p2p as string).slice(0, 5));
+  const short = rawSubscriber(t.ports.pub, (p2p as string).slice(0, 5));
+  const right = rawSubscriber(t.ports.pub, p2p as string);
   try {
-    await sleep(100);
+    await waitFor('the app to join', () => t.app.registry!.get(p2p as string)!.join === 'joined');
     await t.started.bus.publish(indicator(1));
     await t.started.bus.publish(indicator(2));
-    await waitFor('frames after the join timeout', () => sub.frames.length === 2);
-    expect(t.app.registry!.get(p2p as string)!.join).toBe('waiting');
+    await waitFor('frames on the p2p subscriber', () => right.frames.length === 2);
+    await waitFor('the ignored subscription to be logged', () => logger.records.some((r) => /names no current p2p topic/.test(r.message)));
+    expect(short.frames).toHaveLength(0);
   } finally {
-    sub.socket.close();
-    await sub.done;
+    for (const s of [short, right]) s.socket.close();
+    await Promise.all([short.done, right.done]);
     await t.close();
   }
 });
