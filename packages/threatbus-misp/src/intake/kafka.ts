@@ -41,6 +41,7 @@ export interface RdKafkaConsumer {
   consume(count: number, cb: (err: RdKafkaError | null, messages: RdKafkaMessage[]) => void): void;
   setDefaultConsumeTimeout(ms: number): void;
   commitSync(partitions: RdKafkaTopicPartition[]): void;
+  commit(partitions: RdKafkaTopicPartition[]): void;
   assign(partitions: RdKafkaTopicPartition[]): void;
   unassign(): void;
   incrementalAssign?(partitions: RdKafkaTopicPartition[]): void;
@@ -48,6 +49,7 @@ export interface RdKafkaConsumer {
   rebalanceProtocol?(): string;
   disconnect(cb: (err?: unknown) => void): void;
   on(event: 'event.error', listener: (err: RdKafkaError) => void): void;
+  on(event: 'offset.commit', listener: (err: RdKafkaError | undefined, offsets: RdKafkaTopicPartition[]) => void): void;
 }
 export interface RdKafka {
   KafkaConsumer: new (global: Record<string, unknown>, topic: Record<string, unknown>) => RdKafkaConsumer;
@@ -110,9 +112,20 @@ export class KafkaReceiver {
     }
     settings['enable.auto.commit'] = false;
     settings.rebalance_cb = this.onRebalance;
+    // Periodic commits are asynchronous (a slow broker must not stall the event loop); their result comes here.
+    settings.offset_commit_cb = true;
     const topicSettings = Object.fromEntries(TOPIC_LEVEL.filter((k) => k in settings).map((k) => [k, settings[k]]));
     const consumer = (this.client = new kafka.KafkaConsumer(settings, topicSettings));
     consumer.on('event.error', (err) => this.logger.error(`Kafka error: ${err.message}`, { source: this.description }));
+    consumer.on('offset.commit', (err, offsets) => {
+      if (!err) return;
+      // Commit again at the next interval.
+      for (const o of offsets ?? []) {
+        const p = this.progress.get(progressKey(o.topic, o.partition));
+        if (p) p.committed = -1;
+      }
+      this.logger.error('Could not commit Kafka offsets; retrying at the next commit', { source: this.description, error: err.message });
+    });
     await new Promise<void>((resolve, reject) =>
       consumer.connect({ timeout: 30_000 }, (err) => (err ? reject(new Error(`Cannot connect to Kafka (${this.description}): ${err.message}`)) : resolve())),
     );
@@ -120,7 +133,7 @@ export class KafkaReceiver {
     consumer.subscribe(this.config.topics);
     this.consumer = consumer;
     this.loop = this.run(consumer);
-    this.commitTimer = setInterval(() => this.commit(), this.config.commit_interval * 1000);
+    this.commitTimer = setInterval(() => this.commit(undefined, false), this.config.commit_interval * 1000);
     this.commitTimer.unref();
   }
 
@@ -185,8 +198,8 @@ export class KafkaReceiver {
     }
   }
 
-  /** Commit the delivered watermark of `keys` (default: every partition). Never throws. */
-  private commit(keys: Iterable<string> = this.progress.keys()): void {
+  /** Commit the delivered watermark of `keys` (default: every partition); `sync` waits for the broker. Never throws. */
+  private commit(keys: Iterable<string> = this.progress.keys(), sync = true): void {
     const consumer = this.consumer;
     if (!consumer) return;
     const due: RdKafkaTopicPartition[] = [];
@@ -201,7 +214,8 @@ export class KafkaReceiver {
     }
     if (due.length === 0) return;
     try {
-      consumer.commitSync(due);
+      if (sync) consumer.commitSync(due);
+      else consumer.commit(due);
       for (let i = 0; i < parts.length; i++) parts[i].committed = due[i].offset as number;
       if (this.logger.isDebugEnabled()) this.logger.debug('Committed Kafka offsets', { offsets: due.map((d) => `${d.topic}[${d.partition}]@${d.offset}`).join(',') });
     } catch (e) {
