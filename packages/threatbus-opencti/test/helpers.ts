@@ -9,7 +9,7 @@ import type { AppPluginDefinition } from 'threatbus';
 import { startTestBus, waitFor as waitForKit } from 'threatbus/testing';
 import type { LogRecord, Probe, TestBus } from 'threatbus/testing';
 import openCtiPlugin from '../src';
-import type { OpenCtiApp } from '../src';
+import type { OpenCtiApp } from '../src/plugin';
 import type { OpenCtiDouble } from './opencti-double';
 
 export { waitFor, sleep } from 'threatbus/testing';

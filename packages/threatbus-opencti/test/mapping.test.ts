@@ -1,5 +1,5 @@
 /** The stream event → bus mapping on its own (spec/opencti.md §1.4, §1.5, §1.8). */
-import { mapStreamEvent, OCTI_EXTENSION, toBusIndicator } from '../src';
+import { mapStreamEvent, OCTI_EXTENSION, toBusIndicator } from '../src/mapping';
 import { envelope, indicatorStix } from './opencti-double';
 
 const map = (event: string, body: unknown, detectionOnly = false) => mapStreamEvent(event, JSON.stringify(body), { detectionOnly });

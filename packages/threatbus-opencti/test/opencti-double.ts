@@ -17,7 +17,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { OCTI_EXTENSION } from '../src';
+import { OCTI_EXTENSION } from '../src/mapping';
 import { OpenCtiGraphql } from './opencti-graphql';
 
 export interface SseEvent {

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { buildSchema, execute, GraphQLError, parse, validate } from 'graphql';
 import type { ExecutionResult, GraphQLSchema } from 'graphql';
 import { isJsonObject } from 'threatbus';
-import { OCTI_EXTENSION } from '../src';
+import { OCTI_EXTENSION } from '../src/mapping';
 
 let schema: GraphQLSchema | undefined;
 /** Built once per test file (about a second). */
