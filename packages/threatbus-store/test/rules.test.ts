@@ -1,6 +1,8 @@
 /** The store's rules on real SQLite files: upsert by id, newest modified wins, tombstones, expiry, retention, the bound, snapshot windows. */
 import { join } from 'node:path';
-import { MessageType } from 'threatbus';
+import { MessageType, isJsonObject, parseIndicator } from 'threatbus';
+import type { Indicator } from 'threatbus';
+import { loadVectors } from '../../../tools/vectors';
 import { sortableTimestamp } from '../src';
 import { DAY, detachedStore, ids, indicator, removeTempDirs, sighting, tempDir } from './helpers';
 import type { DetachedStore } from './helpers';
@@ -130,4 +132,42 @@ describe('snapshot window', () => {
     const got = await s.snapshot(MessageType.INDICATOR, 3600);
     expect(ids(got)).toEqual(ids(all));
   });
+});
+
+describe('on the MISP mapping vectors (spec/vectors/misp-attribute-to-indicator.json)', () => {
+  // 23 of these are versions of one indicator id (adds, edits, a REMOVE), with sub-millisecond `modified`.
+  const versions = loadVectors<unknown, unknown>('misp-attribute-to-indicator.json')
+    .map((v) => v.expected)
+    .filter((e): e is Record<string, unknown> => isJsonObject(e) && e.type === 'indicator')
+    .map((e) => parseIndicator(e));
+
+  /** Nanoseconds since the epoch, exact for any number of fraction digits up to 9 (a model independent of the store's). */
+  const nanos = (ts: string): bigint => {
+    const [whole, fraction = ''] = ts.replace(/Z$/, '').split('.');
+    return BigInt(Date.parse(whole + 'Z')) * 1_000_000n + BigInt((fraction + '000000000').slice(0, 9));
+  };
+  /** The expected state: per id the newest modified, a removal winning a tie. */
+  const model = (): Map<string, Indicator> => {
+    const state = new Map<string, Indicator>();
+    for (const v of versions) {
+      const old = state.get(v.id);
+      const newer = !old || nanos(v.modified) > nanos(old.modified) || (nanos(v.modified) === nanos(old.modified) && v.x_threatbus_update === 'REMOVE' && old.x_threatbus_update !== 'REMOVE');
+      if (newer) state.set(v.id, v);
+    }
+    return state;
+  };
+
+  for (const order of ['as listed', 'reversed']) {
+    test(`the store's state equals the model, versions applied ${order}`, async () => {
+      expect(versions.length).toBeGreaterThan(20);
+      const s = await store();
+      s.take(...(order === 'reversed' ? [...versions].reverse() : versions));
+      const expected = [...model().values()];
+      const live = expected.filter((i) => i.x_threatbus_update !== 'REMOVE');
+      const got = await s.snapshot(MessageType.INDICATOR, 100 * 365 * 86400);
+      expect(ids(got)).toEqual(ids(live));
+      for (const g of got) expect(g).toEqual(live.find((i) => i.id === g.id));
+      expect((await s.app.stats()).removals).toBe(expected.length - live.length);
+    });
+  }
 });
