@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { waitFor } from '../../tools/wait';
+import { waitFor } from 'threatbus/testing';
 import { freePorts, startProcess } from '../../tools/processes';
 import type { Running } from '../../tools/processes';
 

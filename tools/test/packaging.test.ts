@@ -18,7 +18,7 @@ import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import * as zmq from 'zeromq';
 import { needs, NPM_REGISTRY } from '../peers';
-import { waitFor } from '../wait';
+import { waitFor } from 'threatbus/testing';
 import { freePorts, startProcess } from '../processes';
 import type { Running } from '../processes';
 

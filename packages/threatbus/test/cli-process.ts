@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess, SpawnSyncReturns } from 'node:child_process';
 import { resolve } from 'node:path';
-import { waitFor } from '../../../tools/wait';
+import { waitFor } from '../src/testing/wait';
 
 export const ROOT = resolve(__dirname, '../../..');
 export const CLI = resolve(__dirname, '../dist/cli.js');

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sleep } from '../../../tools/wait';
+import { sleep } from '../src/testing/wait';
 import { CLI, startCli, startProcess } from './cli-process';
 import { makeProject } from './fixtures';
 
