@@ -103,7 +103,14 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const shutdown = (reason: string, exitCode = 0) => {
     if (stopping) return;
     if (!started) {
-      stopRequested ??= { reason, code: exitCode }; // acted on once start-up finished
+      // Acted on once start-up finished; a start-up that hangs (a silent peer) must not ignore the stop.
+      if (!stopRequested) {
+        setTimeout(() => {
+          process.stderr.write(`threatbus: ${reason}, and start-up did not finish within 10 s; exiting\n`);
+          process.exit(1);
+        }, 10_000).unref();
+      }
+      stopRequested ??= { reason, code: exitCode };
       return;
     }
     stopping = true;
