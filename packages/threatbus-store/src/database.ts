@@ -114,7 +114,8 @@ export class StoreDatabase {
         db.pragma('synchronous = NORMAL');
         db.exec(SCHEMA);
       } else {
-        db.prepare('SELECT count(*) FROM objects LIMIT 1').get();
+        // Reads the header and the schema: where a corrupt file or a foreign database shows.
+        db.prepare('SELECT 1 FROM objects LIMIT 1').get();
       }
       return new StoreDatabase(file, db);
     } catch (e) {
