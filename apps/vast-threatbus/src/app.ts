@@ -181,6 +181,7 @@ export class VastThreatBusApp {
         retryDelayMs: this.o.retryDelayMs,
         maxRetryDelayMs: this.o.maxRetryDelayMs,
         logger: quieter(this.logger.child('threatbus')),
+        curve: c.curve ?? undefined,
       });
       this.client = client;
       client.on('subscribed', (info) => {

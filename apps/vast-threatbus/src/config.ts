@@ -8,6 +8,7 @@ import { applyEnvOverrides, ConfigError, isJsonObject, loadRawConfig, loggingCon
 import type { JsonObject } from 'threatbus';
 import type { ConfigProblem, JsonSchema, LoggingConfig } from 'threatbus';
 import type { BackendName } from './backend';
+import { curvePublicKey, z85KeySchema } from 'threatbus-zmq-app';
 
 export const ENV_PREFIX = 'VAST_THREATBUS_';
 export interface VastThreatBusConfig {
@@ -17,6 +18,8 @@ export interface VastThreatBusConfig {
   /** Resolved after validation: `vast` or `tenzir` by backend when not set. */
   vast_binary: string;
   threatbus: string;
+  /** CURVE keys for the Threat Bus connection when its zmq-app has `curve` set (docs/security.md); null: plain sockets. */
+  curve: { server_key: string; public_key: string; secret_key: string } | null;
   snapshot: number;
   live_match: boolean;
   matcher_name: string | null;
@@ -40,6 +43,13 @@ export const configSchema: JsonSchema = {
     vast: { ...endpoint, default: 'localhost:42000' },
     vast_binary: { type: ['string', 'null'], minLength: 1, default: null },
     threatbus: { ...endpoint, default: 'localhost:13370' },
+    curve: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      required: ['server_key', 'public_key', 'secret_key'],
+      properties: { server_key: z85KeySchema, public_key: z85KeySchema, secret_key: z85KeySchema },
+      default: null,
+    },
     snapshot: { type: 'integer', minimum: 0, default: 30 },
     live_match: { type: 'boolean', default: false },
     matcher_name: { type: ['string', 'null'], minLength: 1, default: null },
@@ -117,6 +127,10 @@ export function validateConfig(data: JsonObject, sourceOf: (path: string) => str
   if (problems.length === 0) {
     if (data.live_match === true && !data.matcher_name) {
       problems.push({ path: 'matcher_name', message: 'is required when live_match is true (the name of an existing VAST matcher)' });
+    }
+    const curve = data.curve as VastThreatBusConfig['curve'] | undefined;
+    if (curve && curvePublicKey(curve.secret_key) !== curve.public_key) {
+      problems.push({ path: 'curve.public_key', message: 'is not the public key of curve.secret_key (use the pair keygen wrote)' });
     }
     if (data.live_match === true && data.backend === 'tenzir') {
       problems.push({ path: 'live_match', message: 'is only supported with backend vast (Tenzir has no matcher plugin)' });

@@ -18,7 +18,9 @@ export interface CurveConfig {
   zap_domain: string;
 }
 
-const z85Key: JsonSchema = { type: 'string', pattern: '^[0-9a-zA-Z.\\-:+=^!/*?&<>()\\[\\]{}@%$#]{40}$' };
+/** A Z85 CURVE key (40 characters of the Z85 alphabet), for config schemas of the bus and of clients. */
+export const z85KeySchema: JsonSchema = { type: 'string', pattern: '^[0-9a-zA-Z.\\-:+=^!/*?&<>()\\[\\]{}@%$#]{40}$' };
+const z85Key = z85KeySchema;
 
 export const curveConfigSchema: JsonSchema = {
   type: 'object',
