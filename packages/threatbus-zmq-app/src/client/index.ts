@@ -3,3 +3,4 @@ export type { ThreatBusClientOptions, ClientEvents, ClientLogger } from './clien
 export { decodeAppFrame } from './decode';
 export type { IncomingMessage, AppFrameResult } from './decode';
 export { managementRequest, subscribe as subscribeRequest, p2pAction, ManagementError } from './management';
+export { OutboxFullError } from './outbox';

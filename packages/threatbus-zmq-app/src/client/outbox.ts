@@ -4,12 +4,21 @@
  * the client knows when the bus actually listens. Until then (start-up, bus
  * restart) frames wait here instead of being dropped by ZeroMQ (the
  * slow-joiner loss of the original apps). Bounded: when full, the oldest
- * frame is dropped with a warning.
+ * frame is dropped with a warning and its `send()` promise rejects with an
+ * OutboxFullError naming the limit.
  */
 import { MessageQueue } from 'threatbus';
 import type { XPublisher } from 'zeromq';
 import { INBOUND_STIX_PREFIX } from '../protocol';
 import type { ClientLogger } from './client';
+
+/** The rejection of a message dropped because the outbox was full. */
+export class OutboxFullError extends Error {
+  override readonly name = 'OutboxFullError';
+  constructor(readonly limit: number) {
+    super(`dropped: the outbox was full (outboxSize ${limit} messages waiting for Threat Bus); this was the oldest`);
+  }
+}
 
 interface Pending {
   frame: string;
@@ -19,6 +28,12 @@ interface Pending {
 
 export class Outbox {
   private readonly queue: MessageQueue<Pending>;
+  /** A frame ZeroMQ refused (EAGAIN): it goes before everything in `queue`. */
+  private retry: Pending | undefined;
+  /** Messages dropped because the outbox was full. */
+  dropped = 0;
+  /** Sends ZeroMQ refused for a full pipe (EAGAIN) and that were retried. */
+  retried = 0;
   private readonly busTopics = new Set<string>();
   private sending = false;
   private closed = false;
@@ -29,7 +44,7 @@ export class Outbox {
 
   constructor(
     private readonly socket: XPublisher,
-    capacity: number,
+    private readonly capacity: number,
     private readonly log: ClientLogger,
   ) {
     this.queue = new MessageQueue<Pending>({ capacity });
@@ -57,16 +72,27 @@ export class Outbox {
   send(frame: string): Promise<void> {
     if (this.closed) return Promise.reject(new Error('client is closed'));
     return new Promise((resolve, reject) => {
-      const before = this.queue.dropped;
+      if (this.size >= this.capacity) {
+        // Drop the oldest waiting (not one ZeroMQ is retrying): its sender learns why.
+        const oldest = this.queue.shift() ?? this.retry;
+        if (oldest === this.retry) this.retry = undefined;
+        this.dropped++;
+        oldest?.reject(new OutboxFullError(this.capacity));
+        this.log.warn('Outbox full while Threat Bus is unreachable; dropped the oldest message', { dropped_total: this.dropped, outbox_size: this.capacity });
+      }
       this.queue.push({ frame, resolve, reject });
-      if (this.queue.dropped !== before) this.log.warn('Outbox full while Threat Bus is unreachable; dropped the oldest message', { dropped_total: this.queue.dropped });
       this.kick();
     });
   }
 
+  /** Messages waiting, including one ZeroMQ refused and that is retried. */
+  get size(): number {
+    return this.queue.size + (this.retry === undefined ? 0 : 1);
+  }
+
   /** Wait until everything queued was handed to ZeroMQ (or `timeoutMs`). */
   flush(timeoutMs: number): Promise<void> {
-    if (this.queue.size === 0 || !this.busConnected) return Promise.resolve();
+    if (this.size === 0 || !this.busConnected) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(resolve, timeoutMs);
       this.idleWaiters.push(() => {
@@ -78,6 +104,8 @@ export class Outbox {
 
   close(): void {
     this.closed = true;
+    this.retry?.reject(new Error('client closed before the message could be sent'));
+    this.retry = undefined;
     for (let p = this.queue.shift(); p; p = this.queue.shift()) p.reject(new Error('client closed before the message could be sent'));
     this.queue.close();
     for (const w of this.connectWaiters.splice(0)) w();
@@ -95,7 +123,8 @@ export class Outbox {
     try {
       let delay = 1;
       while (this.busConnected && !this.closed) {
-        const p = this.queue.shift();
+        const p = this.retry ?? this.queue.shift();
+        this.retry = undefined;
         if (!p) break;
         try {
           await this.socket.send(p.frame);
@@ -107,24 +136,17 @@ export class Outbox {
             p.reject(e as Error);
             continue;
           }
-          // The bus's pipe is full: keep the frame (put it back in front) and wait a little.
-          this.unshift(p);
+          // The bus's pipe is full: keep the frame first in line (O(1)) and wait a little.
+          this.retry = p;
+          this.retried++;
           await new Promise((r) => setTimeout(r, delay));
           delay = Math.min(100, delay * 2);
         }
       }
     } finally {
       this.sending = false;
-      if (this.queue.size === 0) for (const w of this.idleWaiters.splice(0)) w();
+      if (this.size === 0) for (const w of this.idleWaiters.splice(0)) w();
     }
-  }
-
-  /** MessageQueue has no unshift; rebuild the (usually tiny) remainder behind `p`. */
-  private unshift(p: Pending): void {
-    const rest: Pending[] = [];
-    for (let x = this.queue.shift(); x; x = this.queue.shift()) rest.push(x);
-    this.queue.push(p);
-    for (const x of rest) this.queue.push(x);
   }
 
   private async watch(): Promise<void> {
