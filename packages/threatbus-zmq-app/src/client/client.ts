@@ -17,6 +17,8 @@ import { decodeAppFrame } from './decode';
 import type { IncomingMessage } from './decode';
 import { ManagementError, p2pAction, subscribe } from './management';
 import { Outbox } from './outbox';
+import { curveClientSocketOptions } from '../curve/client';
+import type { ClientCurveKeys, CurveClientSocketOptions } from '../curve/client';
 
 /** The part of a logger the client uses; the core's Logger fits, so does `console`. */
 export interface ClientLogger {
@@ -48,6 +50,8 @@ export interface ThreatBusClientOptions {
   highWaterMark?: number;
   /** Default: silent. */
   logger?: ClientLogger;
+  /** CURVE keys when the bus has `curve` set (docs/security.md). Default: none, plain sockets. */
+  curve?: ClientCurveKeys;
 }
 
 export interface ClientEvents {
@@ -67,10 +71,12 @@ export function parseEndpoint(endpoint: string): { host: string; port: number } 
 }
 
 export class ThreatBusClient extends EventEmitter<ClientEvents> implements AsyncIterable<IncomingMessage> {
-  private readonly opts: Required<Omit<ThreatBusClientOptions, 'logger' | 'topics'>> & { topics: string | string[] };
+  private readonly opts: Required<Omit<ThreatBusClientOptions, 'logger' | 'topics' | 'curve'>> & { topics: string | string[] };
   private readonly log: ClientLogger;
   private readonly host: string;
   private readonly manageEndpoint: string;
+  /** CURVE options of every socket to the bus; empty without CURVE. */
+  private readonly secure: CurveClientSocketOptions;
   private sub?: ZmqSubscriber;
   private pub?: XPublisher;
   private outbox?: Outbox;
@@ -90,6 +96,7 @@ export class ThreatBusClient extends EventEmitter<ClientEvents> implements Async
     this.host = host;
     this.manageEndpoint = `tcp://${host}:${port}`;
     this.log = options.logger ?? silent;
+    this.secure = curveClientSocketOptions(options.curve);
     this.opts = {
       endpoint: options.endpoint,
       topics: options.topics ?? Topic.INDICATOR,
@@ -122,8 +129,8 @@ export class ThreatBusClient extends EventEmitter<ClientEvents> implements Async
   async start(): Promise<void> {
     if (this.state !== 'new') throw new Error(`cannot start a client that is ${this.state}`);
     this.state = 'starting';
-    this.sub = new ZmqSubscriber({ linger: 0, receiveHighWaterMark: this.opts.highWaterMark });
-    this.pub = new XPublisher({ linger: 0, noDrop: true, sendTimeout: 0, sendHighWaterMark: this.opts.highWaterMark });
+    this.sub = new ZmqSubscriber({ ...this.secure, linger: 0, receiveHighWaterMark: this.opts.highWaterMark });
+    this.pub = new XPublisher({ ...this.secure, linger: 0, noDrop: true, sendTimeout: 0, sendHighWaterMark: this.opts.highWaterMark });
     this.outbox = new Outbox(this.pub, this.opts.outboxSize, this.log);
     this.receiving = this.receive(this.sub);
     await this.subscribeUntilDone(false);
@@ -206,7 +213,7 @@ export class ThreatBusClient extends EventEmitter<ClientEvents> implements Async
     await this.reconnecting?.catch(() => {});
     await this.outbox?.flush(this.opts.requestTimeoutMs);
     if (this.p2p && wasRunning) {
-      await p2pAction(this.manageEndpoint, 'unsubscribe', this.p2p, this.opts.requestTimeoutMs).catch((e) =>
+      await p2pAction(this.manageEndpoint, 'unsubscribe', this.p2p, this.opts.requestTimeoutMs, this.secure).catch((e) =>
         this.log.warn('Could not unsubscribe from Threat Bus', { error: (e as Error).message }),
       );
     }
@@ -225,7 +232,7 @@ export class ThreatBusClient extends EventEmitter<ClientEvents> implements Async
     for (;;) {
       if (this.state === 'closing' || this.state === 'closed') return;
       try {
-        const reply = await subscribe(this.manageEndpoint, this.opts.topics, this.opts.snapshot, this.opts.requestTimeoutMs);
+        const reply = await subscribe(this.manageEndpoint, this.opts.topics, this.opts.snapshot, this.opts.requestTimeoutMs, this.secure);
         this.attach(reply.topic, reply.pub_port, reply.sub_port);
         this.log.info(resubscribed ? 'Re-subscribed to Threat Bus' : 'Subscribed to Threat Bus', { p2p_topic: reply.topic, pub_port: reply.pub_port, sub_port: reply.sub_port });
         this.emit('subscribed', { p2pTopic: reply.topic, pubPort: reply.pub_port, subPort: reply.sub_port, resubscribed });
@@ -298,7 +305,7 @@ export class ThreatBusClient extends EventEmitter<ClientEvents> implements Async
     const p2p = this.p2p as string;
     let reason: string | undefined;
     try {
-      if (!(await p2pAction(this.manageEndpoint, 'heartbeat', p2p, this.opts.requestTimeoutMs))) reason = 'Threat Bus lost the subscription (restarted?)';
+      if (!(await p2pAction(this.manageEndpoint, 'heartbeat', p2p, this.opts.requestTimeoutMs, this.secure))) reason = 'Threat Bus lost the subscription (restarted?)';
     } catch (e) {
       reason = (e as Error).message;
     }
@@ -316,6 +323,6 @@ export class ThreatBusClient extends EventEmitter<ClientEvents> implements Async
   private async resubscribe(oldP2p: string): Promise<void> {
     await this.subscribeUntilDone(true);
     if (this.state !== 'running') return;
-    await p2pAction(this.manageEndpoint, 'unsubscribe', oldP2p, this.opts.requestTimeoutMs).catch(() => false);
+    await p2pAction(this.manageEndpoint, 'unsubscribe', oldP2p, this.opts.requestTimeoutMs, this.secure).catch(() => false);
   }
 }

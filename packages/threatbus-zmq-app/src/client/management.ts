@@ -5,6 +5,7 @@
  */
 import { Request } from 'zeromq';
 import type { SubscribeReply } from '../protocol';
+import type { CurveClientSocketOptions } from '../curve/client';
 
 export class ManagementError extends Error {
   override readonly name = 'ManagementError';
@@ -18,8 +19,8 @@ export class ManagementError extends Error {
 }
 
 /** Send one request object to `tcp://host:port` and return the reply object. */
-export async function managementRequest(endpoint: string, request: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown>> {
-  const socket = new Request({ linger: 0, sendTimeout: timeoutMs, receiveTimeout: timeoutMs, ipv6: endpoint.includes('[') });
+export async function managementRequest(endpoint: string, request: Record<string, unknown>, timeoutMs: number, curve: CurveClientSocketOptions = {}): Promise<Record<string, unknown>> {
+  const socket = new Request({ ...curve, linger: 0, sendTimeout: timeoutMs, receiveTimeout: timeoutMs, ipv6: endpoint.includes('[') });
   try {
     socket.connect(endpoint);
     try {
@@ -43,8 +44,8 @@ export async function managementRequest(endpoint: string, request: Record<string
 }
 
 /** Subscribe; resolves with a validated reply, rejects with ManagementError. */
-export async function subscribe(endpoint: string, topics: string | string[], snapshotDays: number, timeoutMs: number): Promise<SubscribeReply> {
-  const reply = await managementRequest(endpoint, { action: 'subscribe', topic: topics, snapshot: snapshotDays }, timeoutMs);
+export async function subscribe(endpoint: string, topics: string | string[], snapshotDays: number, timeoutMs: number, curve?: CurveClientSocketOptions): Promise<SubscribeReply> {
+  const reply = await managementRequest(endpoint, { action: 'subscribe', topic: topics, snapshot: snapshotDays }, timeoutMs, curve);
   if (reply.status !== 'success') throw new ManagementError(`subscription refused: ${JSON.stringify(reply)}`, 'status');
   const { topic, pub_port, sub_port } = reply;
   if (typeof topic !== 'string' || topic === '' || !Number.isInteger(pub_port) || !Number.isInteger(sub_port)) {
@@ -54,7 +55,7 @@ export async function subscribe(endpoint: string, topics: string | string[], sna
 }
 
 /** Heartbeat or unsubscribe: true on `success`, false on any other status; rejects on timeout. */
-export async function p2pAction(endpoint: string, action: 'heartbeat' | 'unsubscribe', p2pTopic: string, timeoutMs: number): Promise<boolean> {
-  const reply = await managementRequest(endpoint, { action, topic: p2pTopic }, timeoutMs);
+export async function p2pAction(endpoint: string, action: 'heartbeat' | 'unsubscribe', p2pTopic: string, timeoutMs: number, curve?: CurveClientSocketOptions): Promise<boolean> {
+  const reply = await managementRequest(endpoint, { action, topic: p2pTopic }, timeoutMs, curve);
   return reply.status === 'success';
 }

@@ -3,7 +3,8 @@
  * characters, ZeroMQ RFC 32), the format of `zmq_curve_keypair`, pyzmq's
  * `zmq.curve_keypair()` and zeromq.js's `curveKeyPair()`.
  *
- * Key files hold one key per line; blank lines and `#` comments are ignored.
+ * Key files hold one key per line; blank lines and `#` comments (at the start
+ * of a line or after a space: `#` is a Z85 character too) are ignored.
  * A pyzmq certificate (`zmq.auth.create_certificates`: `public-key = "..."`,
  * `secret-key = "..."`) is read too, so Python users can keep their files.
  */
@@ -74,7 +75,10 @@ export function curvePublicKey(secretZ85: string): string {
 
 /** One line of a key file: the key it holds, or undefined for a blank line or comment. */
 function keyOfLine(line: string): string | undefined {
-  const text = line.replace(/#.*$/, '').trim();
+  // `#` is also a Z85 character: a line that is one key is a key; otherwise `#` at the start or after a space opens a comment.
+  const whole = line.trim();
+  if (isZ85Key(whole)) return whole;
+  const text = whole.replace(/(^|\s)#.*$/, '').trim();
   if (text === '') return undefined;
   // pyzmq certificates: `public-key = "..."` / `secret-key = "..."`; the header lines (`curve`, `metadata`) carry no key.
   const zpl = /^(public|secret)-key\s*=\s*"(.*)"$/.exec(text);

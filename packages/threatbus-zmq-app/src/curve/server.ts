@@ -89,6 +89,7 @@ export async function startCurve(config: CurveConfig, logger: Logger, metrics: P
     return zap.authorizedCount;
   };
   const onSighup = (): void => void reload();
+  const watchers: Promise<void>[] = [];
   if (zap && config.authorized_keys_file !== undefined) process.on('SIGHUP', onSighup);
 
   return {
@@ -96,17 +97,32 @@ export async function startCurve(config: CurveConfig, logger: Logger, metrics: P
     publicKey,
     authenticatesClients: zap !== undefined,
     watch(socket, name) {
-      socket.events.on('handshake:error:protocol', (event) => {
-        const code = (event.error as { code?: string }).code;
-        rejections.reject(code === 'ERR_ZMTP_MECHANISM_MISMATCH' ? 'mechanism_mismatch' : 'handshake_failed', { socket: name, why: code });
-      });
+      watchers.push(watchHandshakes(socket, name, rejections, logger));
     },
     reload,
     async stop() {
       process.off('SIGHUP', onSighup);
       await zap?.stop();
+      await Promise.all(watchers);
     },
   };
+}
+
+/**
+ * Failed handshakes of one socket, from its monitor (the iterator, not
+ * `events.on`, whose internal loop leaves a rejection unhandled at close).
+ * ZAP refusals show here as auth failures too; ZAP already counted them.
+ */
+async function watchHandshakes(socket: Socket, name: string, rejections: RejectionLog, logger: Logger): Promise<void> {
+  try {
+    for await (const event of socket.events) {
+      if (event.type !== 'handshake:error:protocol') continue;
+      const code = (event.error as { code?: string }).code;
+      rejections.reject(code === 'ERR_ZMTP_MECHANISM_MISMATCH' ? 'mechanism_mismatch' : 'handshake_failed', { socket: name, why: code });
+    }
+  } catch (e) {
+    if (!socket.closed) logger.debug('Stopped watching CURVE handshakes', { socket: name, error: e });
+  }
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/i;
