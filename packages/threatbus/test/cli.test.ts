@@ -3,14 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { makeProject } from './fixtures';
-
-const ROOT = resolve(__dirname, '../../..');
-const CLI = resolve(__dirname, '../dist/cli.js');
-const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('THREATBUS_')));
-
-function run(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}) {
-  return spawnSync(process.execPath, [CLI, ...args], { cwd, env: { ...cleanEnv, ...env }, encoding: 'utf8', timeout: 20_000 });
-}
+import { CLI, ROOT, cleanEnv, runCli as run } from './cli-process';
 
 test('starts on the example config, logs ready, stops on SIGTERM with exit 0', async () => {
   const child = spawn(process.execPath, [CLI, '-c', 'config.example.yaml'], { cwd: ROOT, env: cleanEnv });
