@@ -31,11 +31,15 @@ export interface ApiConfig {
   max_in_flight: number;
   /** Attributes per restSearch page during snapshots. */
   page_size: number;
+  /** restSearch calls in flight at once, over all snapshot requests; more wait their turn. */
+  max_concurrent_searches: number;
 }
 
 export interface ZmqConfig {
   host: string;
   port: number;
+  /** Largest frame (bytes) taken from MISP; larger ones are dropped by ZeroMQ (ZMQ_MAXMSGSIZE), which then reconnects. */
+  max_message_size: number;
 }
 
 export interface KafkaConfig {
@@ -74,6 +78,7 @@ export const configSchema: JsonSchema = {
         retry_delay: { type: 'number', exclusiveMinimum: 0, default: 1 },
         max_in_flight: { type: 'integer', minimum: 1, default: 8 },
         page_size: { type: 'integer', minimum: 1, default: 1000 },
+        max_concurrent_searches: { type: 'integer', minimum: 1, default: 4 },
       },
     },
     filter: {
@@ -96,6 +101,7 @@ export const configSchema: JsonSchema = {
       properties: {
         host: { type: 'string', minLength: 1 },
         port: { type: 'integer', minimum: 1, maximum: 65535 },
+        max_message_size: { type: 'integer', minimum: 1024, maximum: 0x1fffffe8, default: 4 * 1024 * 1024 },
       },
     },
     kafka: {

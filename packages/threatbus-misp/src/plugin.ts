@@ -14,7 +14,7 @@ import type { MispConfig } from './config';
 import { MispClient } from './api/client';
 import { SightingReporter } from './api/sightings';
 import type { SightingCounters } from './api/sightings';
-import { answerSnapshot } from './api/snapshot';
+import { answerSnapshot, SearchSlots } from './api/snapshot';
 import { AttributeHandler } from './intake/handler';
 import type { IntakeCounters } from './intake/handler';
 import { ZmqReceiver } from './intake/zmq';
@@ -28,6 +28,8 @@ export class MispApp implements AppPlugin {
   private readonly reporter?: SightingReporter;
   private readonly abort = new AbortController();
   private readonly background = new Set<Promise<unknown>>();
+  /** restSearch calls in flight over all snapshot requests (api.max_concurrent_searches). */
+  readonly searchSlots: SearchSlots;
   private started = false;
 
   constructor(private readonly ctx: AppContext<MispConfig>) {
@@ -38,6 +40,7 @@ export class MispApp implements AppPlugin {
     // ZeroMQ has nothing to acknowledge.
     if (config.zmq) this.zmq = new ZmqReceiver(config.zmq, (json, where) => this.handler.handleNoWait(json, where), logger);
     else if (config.kafka) this.kafka = new KafkaReceiver(config.kafka, (json, where, onDelivered, token) => this.handler.handle(json, where, onDelivered, token), logger);
+    this.searchSlots = new SearchSlots(config.api?.max_concurrent_searches ?? 4);
     if (config.api) {
       this.client = new MispClient(config.api);
       this.reporter = new SightingReporter(this.client, config.api, logger.child('sightings'));
@@ -92,7 +95,7 @@ export class MispApp implements AppPlugin {
       this.ctx.logger.debug('Cannot perform snapshot request. No MISP API connection.', { snapshot_id: request.snapshot_id });
       return;
     }
-    const task = answerSnapshot(this.client, this.ctx.config.filter, this.ctx.config.api.page_size, request, reply, this.ctx.logger, this.abort.signal);
+    const task = answerSnapshot(this.client, this.ctx.config.filter, this.ctx.config.api.page_size, request, reply, this.ctx.logger, this.abort.signal, this.searchSlots);
     this.track(task.catch(() => undefined));
     await task;
   }

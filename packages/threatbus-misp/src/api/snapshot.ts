@@ -19,6 +19,40 @@ import { mapAttribute, attributeUuid } from '../mapping/attribute';
 import type { MispFilter } from '../mapping/filter';
 import type { MispClient } from './client';
 
+/** A counting semaphore: at most `limit` holders; the others wait in order. */
+export class SearchSlots {
+  private inUse = 0;
+  private readonly waiting: (() => void)[] = [];
+  /** Most holders seen at once, for tests and diagnostics. */
+  peak = 0;
+
+  constructor(readonly limit: number) {}
+
+  /** Run `task` once a slot is free; the slot is given back however it ends. */
+  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.inUse >= this.limit) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.inUse++;
+    }
+    this.peak = Math.max(this.peak, this.inUse);
+    try {
+      signal?.throwIfAborted();
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      // The slot passes straight to the next waiter (inUse stays), or is freed.
+      if (next) next();
+      else this.inUse--;
+    }
+  }
+
+  /** Calls waiting for a slot. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+}
+
 export interface SearchQuery {
   type?: string;
   org?: string;
@@ -76,6 +110,7 @@ export async function answerSnapshot(
   reply: SnapshotReply,
   logger: Logger,
   signal?: AbortSignal,
+  slots: SearchSlots = new SearchSlots(1),
 ): Promise<SnapshotStats> {
   const stats: SnapshotStats = { requests: 0, attributes: 0, sent: 0, skipped: 0 };
   if (request.snapshot_type !== MessageType.INDICATOR) {
@@ -88,7 +123,7 @@ export async function answerSnapshot(
   for (const query of searchQueries(filters)) {
     for (let page = 1; ; page++) {
       signal?.throwIfAborted();
-      const answer = await client.post('/attributes/restSearch', searchBody(query, from, pageSize, page), signal);
+      const answer = await slots.run(() => client.post('/attributes/restSearch', searchBody(query, from, pageSize, page), signal), signal);
       stats.requests++;
       const attributes = attributesOf(answer);
       stats.attributes += attributes.length;

@@ -9,6 +9,13 @@
  * chain per message was a good part of the intake's cost); every
  * IN_FLIGHT_CHECK-th publish is awaited, so a slow backbone still pushes back
  * into ZeroMQ's queue instead of piling up promises.
+ *
+ * Hostile input (issue 13.2/13.3): frames larger than `max_message_size` are
+ * dropped by ZeroMQ itself (ZMQ_MAXMSGSIZE; it then drops the connection to
+ * MISP and reconnects) and checked again before they become strings; bad
+ * frames are logged at most once per cause every 10 s and counted; the
+ * receive loop never ends before stop, and a socket that breaks is replaced
+ * with backoff.
  */
 import type * as Zmq from 'zeromq';
 import type { Logger } from 'threatbus';
@@ -20,6 +27,20 @@ export const ZMQ_TOPIC = 'misp_json_attribute';
 
 /** Publishes started between two waits for the bus. */
 const IN_FLIGHT_CHECK = 256;
+const LOG_EVERY_MS = 10_000;
+const MAX_CONSECUTIVE_ERRORS = 3;
+const MIN_RESTART_MS = 100;
+const MAX_RESTART_MS = 5_000;
+
+/** What the intake dropped, by cause. */
+export interface ZmqIntakeCounters {
+  frames: number;
+  oversize: number;
+  malformed: number;
+  other_topic: number;
+  receive_errors: number;
+  restarts: number;
+}
 
 /** Split `"<topic> <json>"` at the first space; null when there is none. */
 export function splitFrame(frame: string): { topic: string; payload: string } | null {
@@ -35,10 +56,15 @@ export function loadZeromq(load?: () => unknown): typeof Zmq {
 export class ZmqReceiver {
   private socket?: Zmq.Subscriber;
   private loop?: Promise<void>;
+  private stopping = false;
+  private wakeSleep?: () => void;
+  /** When each cause last logged a line, and how many were not logged since. */
+  private readonly lastLine = new Map<string, { at: number; unlogged: number }>();
+  readonly counters: ZmqIntakeCounters = { frames: 0, oversize: 0, malformed: 0, other_topic: 0, receive_errors: 0, restarts: 0 };
   readonly endpoint: string;
 
   constructor(
-    config: ZmqConfig,
+    private readonly config: ZmqConfig,
     /** Handles one payload; returns a promise (that never rejects) when the bus is still taking it. */
     private readonly onPayload: (json: string, where: string) => Promise<unknown> | undefined,
     private readonly logger: Logger,
@@ -47,44 +73,45 @@ export class ZmqReceiver {
   }
 
   start(): void {
-    const zmq = loadZeromq();
-    const socket = new zmq.Subscriber();
-    socket.connect(this.endpoint);
-    socket.subscribe(ZMQ_TOPIC);
-    this.socket = socket;
-    this.loop = this.run(socket);
+    this.socket = this.open();
+    this.loop = this.run();
   }
 
-  private async run(socket: Zmq.Subscriber): Promise<void> {
+  private open(): Zmq.Subscriber {
+    const zmq = loadZeromq();
+    const socket = new zmq.Subscriber({ maxMessageSize: this.config.max_message_size });
+    socket.connect(this.endpoint);
+    socket.subscribe(ZMQ_TOPIC);
+    return socket;
+  }
+
+  private async run(): Promise<void> {
     const where = `zmq ${this.endpoint}`;
     let started = 0;
-    while (!socket.closed) {
+    let errors = 0;
+    while (!this.stopping) {
+      const socket = this.socket as Zmq.Subscriber;
       let frames: Buffer[];
       try {
         frames = await socket.receive();
+        errors = 0;
       } catch (e) {
-        if (socket.closed) return;
-        // Not expected from a SUB socket; log and keep receiving rather than ending the intake.
-        this.logger.error('ZeroMQ receive failed', { source: where, error: (e as Error).message });
-        continue;
-      }
-      const text = frames[0].toString('utf8');
-      const split = splitFrame(text);
-      let payload: string;
-      if (split) {
-        if (split.topic !== ZMQ_TOPIC) {
-          this.logger.debug('Ignoring ZeroMQ message with another topic', { source: where, topic: split.topic });
-          continue;
+        if (this.stopping) return;
+        this.counters.receive_errors++;
+        this.limited('error', 'receive', 'ZeroMQ receive failed; continuing', { source: where, error: (e as Error).message });
+        if (socket.closed || ++errors >= MAX_CONSECUTIVE_ERRORS) {
+          await this.restart(where);
+          errors = 0;
         }
-        payload = split.payload;
-      } else if (text === ZMQ_TOPIC && frames.length > 1) {
-        // Topic and body as separate frames: not what MISP sends, but unambiguous.
-        payload = frames[1].toString('utf8');
-      } else {
-        this.logger.error('Skipping ZeroMQ message that is not "<topic> <json>"', { source: where, text: text.slice(0, 200) });
         continue;
       }
-      const publishing = this.onPayload(payload, where);
+      let publishing: Promise<unknown> | undefined;
+      try {
+        publishing = this.take(frames, where);
+      } catch (e) {
+        // onPayload promises not to throw; should it, the loop still goes on.
+        this.limited('error', 'handler', 'Handling a ZeroMQ message failed; dropped it', { source: where, error: (e as Error).message });
+      }
       if (publishing !== undefined && ++started >= IN_FLIGHT_CHECK) {
         started = 0;
         await publishing;
@@ -92,7 +119,75 @@ export class ZmqReceiver {
     }
   }
 
+  /** One received message → the payload handed on, or a counted, rate-limited log line. */
+  private take(frames: Buffer[], where: string): Promise<unknown> | undefined {
+    this.counters.frames++;
+    const max = this.config.max_message_size;
+    const bytes = frames.reduce((n, f) => n + f.length, 0);
+    if (bytes > max) {
+      this.counters.oversize++;
+      this.limited('warn', 'oversize', 'Skipping an over-size ZeroMQ message', { source: where, bytes, max_message_size: max, dropped_total: this.counters.oversize });
+      return undefined;
+    }
+    const text = frames[0].toString('utf8');
+    const split = splitFrame(text);
+    let payload: string;
+    if (split) {
+      if (split.topic !== ZMQ_TOPIC) {
+        this.counters.other_topic++;
+        this.logger.debug('Ignoring ZeroMQ message with another topic', { source: where, topic: split.topic.slice(0, 100) });
+        return undefined;
+      }
+      payload = split.payload;
+    } else if (text === ZMQ_TOPIC && frames.length > 1) {
+      // Topic and body as separate frames: not what MISP sends, but unambiguous.
+      payload = frames[1].toString('utf8');
+    } else {
+      this.counters.malformed++;
+      this.limited('error', 'malformed', 'Skipping ZeroMQ message that is not "<topic> <json>"', { source: where, text: text.slice(0, 200), dropped_total: this.counters.malformed });
+      return undefined;
+    }
+    return this.onPayload(payload, where);
+  }
+
+  /** Replace the socket (closed under us, or failing), retrying with backoff until stop. */
+  private async restart(where: string): Promise<void> {
+    if (this.socket && !this.socket.closed) this.socket.close();
+    for (let delay = MIN_RESTART_MS; !this.stopping; delay = Math.min(MAX_RESTART_MS, delay * 2)) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, delay);
+        this.wakeSleep = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      if (this.stopping) return;
+      try {
+        this.socket = this.open();
+        this.counters.restarts++;
+        this.logger.warn('ZeroMQ intake socket replaced', { source: where, restarts: this.counters.restarts });
+        return;
+      } catch (e) {
+        this.logger.error('ZeroMQ intake socket could not be replaced; retrying', { source: where, error: (e as Error).message });
+      }
+    }
+  }
+
+  /** At most one line per cause every LOG_EVERY_MS; the lines in between are counted in the next one. */
+  private limited(level: 'warn' | 'error', cause: string, message: string, meta: Record<string, unknown>): void {
+    const now = Date.now();
+    const last = this.lastLine.get(cause);
+    if (last && now - last.at < LOG_EVERY_MS) {
+      last.unlogged++;
+      return;
+    }
+    this.lastLine.set(cause, { at: now, unlogged: 0 });
+    this.logger[level](message, last?.unlogged ? { ...meta, not_logged_since_last_line: last.unlogged } : meta);
+  }
+
   async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeSleep?.();
     this.socket?.close();
     await this.loop;
     this.socket = undefined;
