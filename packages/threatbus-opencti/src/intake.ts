@@ -3,7 +3,7 @@
  * indicators, counts what was ignored, and remembers which indicator ids
  * came from OpenCTI (sightings of those are reported without asking first).
  */
-import type { AppBus, Logger } from 'threatbus';
+import type { AppBus, Logger, PluginMetrics } from 'threatbus';
 import { mapStreamEvent } from './mapping';
 import type { MappingOptions } from './mapping';
 import { RateLimitedWarning } from './rate-limit';
@@ -33,6 +33,7 @@ export class IntakeHandler {
     private readonly bus: AppBus,
     private readonly options: MappingOptions,
     private readonly logger: Logger,
+    private readonly metrics: Pick<PluginMetrics, 'dropped'>,
   ) {
     this.malformed = new RateLimitedWarning(logger, 'Skipping a malformed OpenCTI event');
   }
@@ -52,13 +53,16 @@ export class IntakeHandler {
     switch (outcome.kind) {
       case 'ignored':
         this.counters.ignored[outcome.objectType] = (this.counters.ignored[outcome.objectType] ?? 0) + 1;
+        this.metrics.dropped('filtered');
         return;
       case 'filtered':
         this.counters.filtered++;
+        this.metrics.dropped('filtered');
         this.logger.debug('Not forwarding an OpenCTI indicator: revoked, or detection off with detection_only', { id: outcome.id, where });
         return;
       case 'malformed':
         this.counters.malformed++;
+        this.metrics.dropped('invalid');
         this.malformed.warn(`${where}: ${outcome.reason}`);
         return;
       case 'publish':
@@ -66,6 +70,7 @@ export class IntakeHandler {
           // A removed indicator may be gone from OpenCTI: its sightings are checked again.
           if (indicator.x_threatbus_update === 'REMOVE') this.known.delete(indicator.id);
           else this.remember(indicator.id);
+          // The core counts threatbus_messages_in_total on publish.
           await this.bus.publish(indicator);
           this.counters.published++;
           if (indicator.x_threatbus_update === 'REMOVE') this.counters.removed++;

@@ -30,12 +30,19 @@ export class OpenCtiApp implements AppPlugin {
   private started = false;
 
   constructor(private readonly ctx: AppContext<OpenCtiConfig>) {
-    const { config, logger, bus } = ctx;
+    const { config, logger, bus, metrics } = ctx;
     this.client = new OpenCtiClient(config);
     this.state = new StreamState(config.state_file, (message) => logger.error(message));
-    this.intake = new IntakeHandler(bus, { detectionOnly: config.detection_only }, logger.child('stream'));
-    this.stream = new StreamReader(this.client, config, this.state, (event, data, where) => this.intake.handle(event, data, where), logger.child('stream'));
-    this.reporter = new SightingReporter(this.client, config, (id) => this.intake.isKnown(id), logger.child('sightings'));
+    this.intake = new IntakeHandler(bus, { detectionOnly: config.detection_only }, logger.child('stream'), metrics);
+    this.stream = new StreamReader(
+      this.client,
+      config,
+      this.state,
+      (event, data, where) => this.intake.handle(event, data, where),
+      logger.child('stream'),
+      (up, detail) => metrics.peer(this.stream.url, up, detail),
+    );
+    this.reporter = new SightingReporter(this.client, config, (id) => this.intake.isKnown(id), logger.child('sightings'), metrics);
   }
 
   /** What happened to stream events. */
@@ -61,11 +68,19 @@ export class OpenCtiApp implements AppPlugin {
   }
 
   async snapshot(request: SnapshotRequest, reply: SnapshotReply): Promise<void> {
-    const { config, logger } = this.ctx;
+    const { config, logger, metrics } = this.ctx;
+    const started = process.hrtime.bigint();
     const task = answerSnapshot(this.client, { detectionOnly: config.detection_only, pageSize: config.page_size }, request, reply, logger, this.abort.signal);
     const tracked = task.catch(() => undefined).finally(() => this.background.delete(tracked));
     this.background.add(tracked);
     await task;
+    metrics.snapshotDuration(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  /** At shutdown, first: stop reading the stream and save where it stopped (sightings still go out until `stop`). */
+  async stopIntake(): Promise<void> {
+    await this.stream.stop();
+    this.state.flush();
   }
 
   async stop(): Promise<void> {

@@ -13,7 +13,7 @@
  * organization within 30 days into one, adding the counts (§2.2).
  */
 import { isJsonObject, MessageQueue, warnOnOverflow } from 'threatbus';
-import type { Logger, Message, Sighting } from 'threatbus';
+import type { Logger, Message, PluginMetrics, Sighting } from 'threatbus';
 import type { OpenCtiClient } from './client';
 import { sleepUnlessAborted } from './sleep';
 import type { OpenCtiConfig } from './config';
@@ -77,6 +77,7 @@ export class SightingReporter {
     /** Ids this plugin saw from OpenCTI: reported without asking OpenCTI first. */
     private readonly isKnownIndicator: (id: string) => boolean,
     private readonly logger: Logger,
+    private readonly metrics: Pick<PluginMetrics, 'messageOut' | 'dropped'>,
   ) {
     this.queue = new MessageQueue({ onOverflow: warnOnOverflow(logger, 'opencti sightings') });
   }
@@ -127,6 +128,7 @@ export class SightingReporter {
       if (this.abort.signal.aborted) break;
       if (message.type !== 'sighting' || !message.sighting_of_ref.startsWith('indicator--')) {
         this.counters.skipped++;
+        this.metrics.dropped('not_mappable');
         this.logger.debug('Not reporting a sighting to OpenCTI: it is not of an indicator', { sighting_id: (message as { id?: unknown }).id });
         continue;
       }
@@ -157,9 +159,11 @@ export class SightingReporter {
       try {
         if (await this.reportOnce(s)) {
           this.counters.sent++;
+          this.metrics.messageOut('sighting');
           this.logger.debug('Reported sighting to OpenCTI', { ...meta, attempt });
         } else {
           this.counters.skipped++;
+          this.metrics.dropped('not_mappable');
           this.logger.debug('Not reporting a sighting to OpenCTI: it does not know the indicator', meta);
         }
         return;
@@ -168,6 +172,7 @@ export class SightingReporter {
         if (this.abort.signal.aborted) break;
         if (Date.now() + delay > deadline) {
           this.counters.failed++;
+          this.metrics.dropped('error');
           this.logger.error('Failed to report sighting to OpenCTI, giving up', { ...meta, attempts: attempt, error: reason });
           return;
         }
@@ -179,6 +184,7 @@ export class SightingReporter {
       }
     }
     this.counters.failed++;
+    this.metrics.dropped('error');
     this.logger.warn('Sighting not reported to OpenCTI: the plugin stopped while it was pending', meta);
   }
 }

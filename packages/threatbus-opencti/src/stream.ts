@@ -73,6 +73,8 @@ export class StreamReader {
     private readonly state: StreamState,
     private readonly handle: StreamEventHandler,
     private readonly logger: Logger,
+    /** The stream's state for `/readyz` and `threatbus_peer_up`. */
+    private readonly onPeer: (up: boolean, detail?: string) => void = () => {},
   ) {
     this.path = config.stream_id ? `stream/${encodeURIComponent(config.stream_id)}` : 'stream';
     this.badFrames = new RateLimitedWarning(logger, 'Skipping a malformed frame on the OpenCTI stream');
@@ -83,7 +85,9 @@ export class StreamReader {
   }
 
   start(): void {
-    this.loop ??= this.run();
+    if (this.loop) return;
+    this.onPeer(false, 'connecting');
+    this.loop = this.run();
   }
 
   async stop(): Promise<void> {
@@ -108,6 +112,7 @@ export class StreamReader {
           const res = await this.client.openStream(this.path, from, connection.signal);
           this.counters.connections++;
           healthy = true;
+          this.onPeer(true);
           this.logger.info('Connected to the OpenCTI events stream', { url: this.url, from: from ?? 'live events (no saved state)' });
           lastProblem = undefined;
           delay = initial_delay * 1000;
@@ -121,6 +126,7 @@ export class StreamReader {
       }
       if (this.abort.signal.aborted) break;
       this.state.flush();
+      this.onPeer(false, `reconnecting: ${problem.slice(0, 120)}`);
       if (problem !== lastProblem) {
         const log = healthy ? this.logger.warn.bind(this.logger) : this.logger.error.bind(this.logger);
         log(`OpenCTI events stream: ${problem}; reconnecting`, { url: this.url, retry_in_s: delay / 1000, from: this.state.lastEventId ?? 'live' });
