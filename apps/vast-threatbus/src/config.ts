@@ -8,7 +8,7 @@ import { applyEnvOverrides, ConfigError, isJsonObject, loadRawConfig, loggingCon
 import type { JsonObject } from 'threatbus';
 import type { ConfigProblem, JsonSchema, LoggingConfig } from 'threatbus';
 import type { BackendName } from './backend';
-import { curvePublicKey, z85KeySchema } from 'threatbus-zmq-app';
+import { curvePublicKey, z85KeySchema } from 'threatbus-zmq-app/client';
 
 export const ENV_PREFIX = 'VAST_THREATBUS_';
 export interface VastThreatBusConfig {

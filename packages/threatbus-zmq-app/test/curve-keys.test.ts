@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { curveKeyPair } from 'zeromq';
 import { startTestBus } from 'threatbus/testing';
-import zmqPlugin, { curvePublicKey, isZ85Key, parseKeyLines, ThreatBusClient, z85Decode, z85Encode } from '../src';
-import type { BoundPorts, ZmqApp } from '../src';
+import zmqPlugin from '../src';
+import { curvePublicKey, isZ85Key, parseKeyLines, z85Decode, z85Encode } from '../src/curve/keys';
+import { ThreatBusClient } from '../src/client/client';
+import type { BoundPorts, ZmqApp } from '../src/plugin';
 import { keygenMain } from '../src/keygen';
 
 test('Z85 round-trips and derives the public key as libzmq does', () => {

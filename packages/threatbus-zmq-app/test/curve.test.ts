@@ -11,8 +11,11 @@ import { curveKeyPair, Publisher, Request, Subscriber } from 'zeromq';
 import type { Message } from 'threatbus';
 import { metricValue, recordingLogger, startTestBus, waitFor } from 'threatbus/testing';
 import type { RecordingLogger, TestBus } from 'threatbus/testing';
-import zmqPlugin, { ThreatBusClient } from '../src';
-import type { BoundPorts, ClientCurveKeys, CurveConfig, ZmqApp } from '../src';
+import zmqPlugin from '../src';
+import { ThreatBusClient } from '../src/client/client';
+import type { BoundPorts, ZmqApp } from '../src/plugin';
+import type { ClientCurveKeys } from '../src/curve/client';
+import type { CurveConfig } from '../src/curve/config';
 import { indicator, sighting } from './helpers';
 
 const fast = { heartbeatIntervalMs: 200, requestTimeoutMs: 1000, retryDelayMs: 50, maxRetryDelayMs: 200 };

@@ -12,8 +12,9 @@ import { curveKeyPair } from 'zeromq';
 import type { Message } from 'threatbus';
 import { metricValue, recordingLogger, startTestBus, waitFor } from 'threatbus/testing';
 import type { TestBus } from 'threatbus/testing';
-import zmqPlugin, { ThreatBusClient } from '../src';
-import type { BoundPorts, ZmqApp } from '../src';
+import zmqPlugin from '../src';
+import { ThreatBusClient } from '../src/client/client';
+import type { BoundPorts, ZmqApp } from '../src/plugin';
 import { indicator } from './helpers';
 import { needs, PYTHON_ZMQ } from '../../../tools/peers';
 
