@@ -1,8 +1,8 @@
 /** The client library against a real bus: delivery, publishing back, snapshots between two clients, reconnect. */
 import { MessageType } from 'threatbus';
 import type { Indicator, Message } from 'threatbus';
-import { ThreatBusClient, parseEndpoint } from '../src';
-import type { IncomingMessage } from '../src';
+import { ThreatBusClient, parseEndpoint } from '../src/client/client';
+import type { IncomingMessage } from '../src/client/decode';
 import { startBus, sleep, indicator, sighting, collect, requestJson, waitFor } from './helpers';
 import type { TestBus } from './helpers';
 

@@ -1,7 +1,7 @@
 /** Frames on the pub/sub sockets (zmq-frames.json), with raw ZeroMQ sockets as a foreign app would use. */
 import { loadVectors } from '../../../tools/vectors';
 import { parseStixObject, encodeMessage, parseTimestampInstant } from './stix-helpers';
-import { decodeInboundFrame } from '../src';
+import { decodeInboundFrame } from '../src/inbound';
 import { startBus, requestJson, rawSubscriber, rawPublisher, sleep, indicator, collect, waitFor } from './helpers';
 import type { TestBus } from './helpers';
 import { recordingLogger } from 'threatbus/testing';

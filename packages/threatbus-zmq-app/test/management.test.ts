@@ -1,6 +1,6 @@
 /** The management endpoint over a real REQ socket, driven by the spec's vectors (zmq-management.json). */
 import { loadVectors } from '../../../tools/vectors';
-import { parseManagementRequest, ManagementRequestError } from '../src';
+import { parseManagementRequest, ManagementRequestError } from '../src/protocol';
 import { startBus, request, requestJson } from './helpers';
 import type { TestBus } from './helpers';
 
