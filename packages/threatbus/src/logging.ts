@@ -89,9 +89,13 @@ class WinstonLogger implements Logger {
   constructor(
     private readonly w: winston.Logger,
     private readonly name: string,
+    /** Shared by a root logger and its children. */
+    private readonly state: { closed: boolean } = { closed: false },
   ) {}
 
   private log(level: WinstonLevel, message: string, meta?: LogMeta): void {
+    // After close (shutdown), a plugin's late line would be a "write after end" error thrown at the process.
+    if (this.state.closed) return;
     if (meta) {
       const clean: LogMeta = {};
       // An Error as meta value would serialise as {}; keep its message. Secrets never reach a log (config/mask.ts).
@@ -119,7 +123,7 @@ class WinstonLogger implements Logger {
     this.log('critical', m, meta);
   }
   child(name: string): Logger {
-    return new WinstonLogger(this.w, `${this.name}.${name}`);
+    return new WinstonLogger(this.w, `${this.name}.${name}`, this.state);
   }
   isDebugEnabled(): boolean {
     return this.w.isLevelEnabled('debug');
@@ -151,10 +155,12 @@ export function createLogger(config: Partial<LoggingConfig> = {}, name = 'threat
   const enabled = [c.console && c.console_verbosity, c.file && c.file_verbosity].filter((l): l is LogLevelName => Boolean(l));
   const level = enabled.map((l) => TO_WINSTON[l]).sort((a, b) => LEVELS[b] - LEVELS[a])[0] ?? 'critical';
   const w = winston.createLogger({ levels: LEVELS, level, transports, silent: transports.length === 0, exitOnError: false });
+  const state = { closed: false };
   return {
-    logger: new WinstonLogger(w, name),
+    logger: new WinstonLogger(w, name, state),
     close: () => {
-      if (transports.length === 0) return Promise.resolve();
+      if (state.closed || transports.length === 0) return Promise.resolve();
+      state.closed = true;
       // The logger's own 'finish' comes before its transports have written everything;
       // wait for each transport (bounded, so a stuck file system cannot hang shutdown).
       const finished = Promise.all(transports.map((t) => new Promise<void>((resolve) => t.once('finish', () => resolve()))));
