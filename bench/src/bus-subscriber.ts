@@ -7,15 +7,16 @@
  */
 import { writeFileSync } from 'node:fs';
 import { ThreatBusClient } from 'threatbus-zmq-app/client';
+import type { ClientCurveKeys } from 'threatbus-zmq-app/client';
 import { childOptions, emit, nowNs, readyUntilStdinEnds, runChild } from './child-io';
 import { LatencyRecorder } from './latency';
 import { readTimedUuid, WARMUP_SEQ } from './misp-attributes';
 
-interface Options { manage: number; count: number }
+interface Options { manage: number; count: number; curve?: ClientCurveKeys }
 
 async function main(): Promise<void> {
   const o = childOptions<Options>();
-  const client = new ThreatBusClient({ endpoint: `127.0.0.1:${o.manage}`, topics: 'stix2/indicator', queueSize: o.count + 1, highWaterMark: 0 });
+  const client = new ThreatBusClient({ endpoint: `127.0.0.1:${o.manage}`, topics: 'stix2/indicator', queueSize: o.count + 1, highWaterMark: 0, curve: o.curve });
   const latency = new LatencyRecorder(o.count);
   let finished = false;
   const finish = async () => {

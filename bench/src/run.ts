@@ -23,6 +23,7 @@ import { sampleProcess } from './proc-stats';
 import { machineFacts, writeReport } from './report';
 import type { RunResult } from './report';
 import { MetricsScraper, writeMetricsChart } from './metrics-scrape';
+import { curveKeyPair } from 'zeromq';
 
 const ROOT = resolve(__dirname, '../..');
 const CLI = join(ROOT, 'packages/threatbus/dist/cli.js');
@@ -46,6 +47,8 @@ export interface Variant {
   metrics?: boolean;
   /** SQLite file of a store app (threatbus-store) in the bus: intake with the store, side by side (bench/src/store.ts). */
   store?: string;
+  /** CURVE on the zmq-app (docs/security.md) with the subscriber's key authorized: what encryption and authentication cost. */
+  curve?: boolean;
 }
 
 function variants(quick: boolean, rabbit: boolean, warmup: number, counts?: number[]): Variant[] {
@@ -61,6 +64,8 @@ function variants(quick: boolean, rabbit: boolean, warmup: number, counts?: numb
   for (const n of sizes) list.push(v(`inmem-1sub-${n}`, 'bus', n));
   // Side by side with inmem-1sub at the same size: what metrics (endpoint + scraping) cost.
   for (const n of sizes.filter((n) => n <= 100_000)) list.push({ ...v(`inmem-1sub-metrics-${n}`, 'bus', n), metrics: true });
+  // Side by side with inmem-1sub: what CURVE costs.
+  for (const n of sizes.filter((n) => n <= 100_000)) list.push({ ...v(`inmem-1sub-curve-${n}`, 'bus', n), curve: true });
   list.push(v(`inmem-10sub-${quick ? 10_000 : 100_000}`, 'bus', quick ? 10_000 : 100_000, 10));
   list.push(v(`inmem-paced-10k/s-${quick ? 20_000 : 100_000}`, 'bus', quick ? 20_000 : 100_000, 1, 10_000));
   if (rabbit) for (const n of quick ? [10_000] : [10_000, 100_000]) list.push(v(`rabbitmq-1sub-${n}`, 'bus', n, 1, 0, 'rabbitmq'));
@@ -75,7 +80,9 @@ function rabbitReachable(): Promise<boolean> {
   });
 }
 
-function busConfig(v: Variant, ports: { misp: number; manage: number; pub: number; sub: number; metrics?: number }, tag: string): string {
+type CurveKeys = { server: { publicKey: string; secretKey: string }; client: { publicKey: string; secretKey: string } };
+
+function busConfig(v: Variant, ports: { misp: number; manage: number; pub: number; sub: number; metrics?: number }, tag: string, curve?: CurveKeys): string {
   const backbone = v.backbone === 'rabbitmq'
     ? `    rabbitmq:\n      host: 127.0.0.1\n      port: 5672\n      username: guest\n      password: guest\n      exchange_name: threatbus-bench-${tag}\n      queue:\n        name_suffix: bench-${tag}\n        durable: false\n        auto_delete: true\n        lazy: false\n`
     : '    inmem: {}\n';
@@ -83,6 +90,7 @@ function busConfig(v: Variant, ports: { misp: number; manage: number; pub: numbe
   return `logging:\n  console: true\n  console_verbosity: INFO\n  file: false\n${metrics}plugins:\n  backbones:\n${backbone}  apps:\n` +
     `    misp:\n      zmq:\n        host: 127.0.0.1\n        port: ${ports.misp}\n` +
     `    zmq:\n      host: 127.0.0.1\n      manage: ${ports.manage}\n      pub: ${ports.pub}\n      sub: ${ports.sub}\n` +
+    (curve ? `      curve:\n        secret_key: "${curve.server.secretKey}"\n        authorized_keys: ["${curve.client.publicKey}"]\n` : '') +
     (v.store ? `    store:\n      path: ${v.store}\n` : '');
 }
 
@@ -152,7 +160,8 @@ export async function runVariant(v: Variant): Promise<RunResult> {
       };
       const ports = { misp: mispPort, manage: await distinct(), pub: await distinct(), sub: await distinct(), metrics: v.metrics ? await distinct() : undefined };
       const cfg = join(tmp, 'config.yaml');
-      writeFileSync(cfg, busConfig(v, ports, tag));
+      const curve = v.curve ? { server: curveKeyPair(), client: curveKeyPair() } : undefined;
+      writeFileSync(cfg, busConfig(v, ports, tag, curve));
       metricsPort = ports.metrics;
       const began = performance.now();
       // BENCH_PROFILE=<dir>: write a V8 CPU profile of the bus process there (node --cpu-prof).
@@ -174,7 +183,7 @@ export async function runVariant(v: Variant): Promise<RunResult> {
         if (s) peak = { rssMB: s.rssMB, peakRssMB: Math.max(peak.peakRssMB, s.peakRssMB), cpuSeconds: s.cpuSeconds };
       }, 100);
       receivers = Array.from({ length: v.subscribers }, (_, i) =>
-        startNodeChild(`subscriber-${i}`, 'bus-subscriber.js', { manage: ports.manage, count: v.count }, i === 0 ? subscriberProfile : []));
+        startNodeChild(`subscriber-${i}`, 'bus-subscriber.js', { manage: ports.manage, count: v.count, curve: curve && { server_key: curve.server.publicKey, public_key: curve.client.publicKey, secret_key: curve.client.secretKey } }, i === 0 ? subscriberProfile : []));
       children.push(...receivers);
     }
     await Promise.all(receivers.map((r) => r.waitFor('ready', 20_000)));
