@@ -44,7 +44,7 @@ export function storeErrorFor(path: string, error: unknown, doing: string): Stor
     return new StoreError(StoreErrorCode.UNAVAILABLE, `store database '${path}' is read-only (${detail}); the bus needs write access to the file and its directory`, false, { cause: error });
   }
   if (code === 'SQLITE_FULL') {
-    return new StoreError(StoreErrorCode.UNAVAILABLE, `store database '${path}': disk full while ${doing} (${detail})`, true, { cause: error });
+    return new StoreError(StoreErrorCode.UNAVAILABLE, `store database '${path}': the disk is full (${detail}); free space, or move the store elsewhere (plugins.apps.store.path)`, true, { cause: error });
   }
   if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_PERM') || code === 'SQLITE_AUTH') {
     return new StoreError(StoreErrorCode.UNAVAILABLE, `cannot ${doing} store database '${path}' (${detail}); check that the directory exists and is writable`, false, { cause: error });
