@@ -15,7 +15,8 @@
  *   changes the standard id) removes the old pattern under the old id;
  * - `delete`: `x_threatbus_update: REMOVE`;
  * - an indicator that is revoked, or (with `detection_only`) has detection
- *   off: a removal for `update`/`merge`, nothing for `create`.
+ *   off: a removal for `update`/`merge`, nothing for `create`, nor for an
+ *   update after which it is still unwanted (per `context.reverse_patch`).
  */
 import { createIndicator, isJsonObject, Operation } from 'threatbus';
 import type { Indicator } from 'threatbus';
@@ -88,6 +89,25 @@ function previousIdentity(context: unknown, current: Record<string, unknown>): {
 }
 
 /**
+ * Whether the indicator was wanted before an update, from `context.reverse_patch`
+ * (ops on `/revoked` and the extension's `detection`); undefined without a patch.
+ */
+function wantedBefore(context: unknown, stix: Record<string, unknown>, options: MappingOptions): boolean | undefined {
+  if (!isJsonObject(context) || !Array.isArray(context.reverse_patch)) return undefined;
+  let revoked = stix.revoked === true;
+  let detection = isDetection(stix);
+  for (const op of context.reverse_patch) {
+    if (!isJsonObject(op)) continue;
+    const value = op.op === 'remove' ? false : op.value === true;
+    if (op.path === '/revoked') revoked = value;
+    if (op.path === DETECTION_PATH) detection = value;
+  }
+  return !revoked && (!options.detectionOnly || detection);
+}
+
+const DETECTION_PATH = `/extensions/${OCTI_EXTENSION}/detection`;
+
+/**
  * One SSE data event (`create`/`update`/`delete`/`merge`) → what to do.
  * Never throws: anything off the wire that does not fit is `malformed` with the reason.
  */
@@ -112,6 +132,8 @@ export function mapStreamEvent(event: string, data: string, options: MappingOpti
         return { kind: 'publish', indicators: [toBusIndicator(stix, Operation.REMOVE)] };
       case 'update':
       case 'merge': {
+        // Unwanted before and after (e.g. a description edited while detection stays off): nothing to withdraw.
+        if (!wanted && event === 'update' && wantedBefore(envelope.context, stix, options) === false) return { kind: 'filtered', id: String(stix.id) };
         const out: Indicator[] = [];
         const previous = previousIdentity(envelope.context, stix);
         if (previous) out.push(toBusIndicator({ ...stix, ...previous }, Operation.REMOVE));

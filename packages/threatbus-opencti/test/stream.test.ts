@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSighting } from 'threatbus';
 import { join } from 'node:path';
+import { OCTI_EXTENSION } from '../src/mapping';
 import { OpenCtiDouble, envelope, indicatorStix } from './opencti-double';
 import { lines, startBus, streamOpen, tempDir, waitFor } from './helpers';
 import type { Harness } from './helpers';
@@ -70,15 +71,18 @@ test('detection_only: detection off removes, revoked removes, a create without d
   const off = indicatorStix('off.example', { detection: false });
   octi.emit('create', envelope('create', off));
   octi.emit('create', envelope('create', on));
-  octi.emit('update', envelope('update', indicatorStix('on.example', { detection: false, internalId: 'x' }), { context: { patch: [], reverse_patch: [] } }));
-  octi.emit('update', envelope('update', { ...on, revoked: true }, { context: { patch: [], reverse_patch: [] } }));
+  const detectionPath = `/extensions/${OCTI_EXTENSION}/detection`;
+  // Still off after an edit: nothing to withdraw.
+  octi.emit('update', envelope('update', { ...off, description: 'edited' }, { context: { patch: [], reverse_patch: [{ op: 'replace', path: '/description', value: 'download location' }] } }));
+  octi.emit('update', envelope('update', indicatorStix('on.example', { detection: false, internalId: 'x' }), { context: { patch: [{ op: 'remove', path: detectionPath }], reverse_patch: [{ op: 'add', path: detectionPath, value: true }] } }));
+  octi.emit('update', envelope('update', { ...on, revoked: true }, { context: { patch: [{ op: 'replace', path: '/revoked', value: true }], reverse_patch: [{ op: 'replace', path: '/revoked', value: false }] } }));
   await waitFor('three indicators', () => h.probe.indicators().length === 3);
   expect(h.probe.indicators().map((i) => [i.name, i.x_threatbus_update ?? 'ADD'])).toEqual([
     ['on.example', 'ADD'],
     ['on.example', 'REMOVE'],
     ['on.example', 'REMOVE'],
   ]);
-  expect(h.app.counters.intake.filtered).toBe(1);
+  expect(h.app.counters.intake.filtered).toBe(2);
 });
 
 test('a dropped connection resumes from the last event id: nothing missed, nothing repeated', async () => {
