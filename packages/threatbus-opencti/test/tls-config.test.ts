@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { applyEnvOverrides, ConfigError, createSighting, maskSecrets } from 'threatbus';
 import { planBus } from 'threatbus/testing';
 import openCtiPlugin from '../src';
+import { OpenCtiClient } from '../src/client';
 import { configProblems } from '../src/config';
 import { OpenCtiDouble, envelope, indicatorStix, storeIndicator } from './opencti-double';
 import { lines, startBus, streamOpen, waitFor } from './helpers';
@@ -64,6 +65,16 @@ describe('config', () => {
     expect(openCtiPlugin.secrets).toEqual(['token']);
     const masked = maskSecrets({ plugins: { apps: { opencti: { url: 'https://x', token: 'very-secret' } } } }) as Record<string, unknown>;
     expect(JSON.stringify(masked)).not.toContain('very-secret');
+  });
+
+  test("OpenCTI's base path (app:base_path) is kept in every URL", () => {
+    const client = new OpenCtiClient({ url: 'http://opencti.example.org/octi', token: 't', ssl: true, timeout: 1 });
+    expect([client.url('stream').href, client.url('graphql').href, client.origin]).toEqual([
+      'http://opencti.example.org/octi/stream',
+      'http://opencti.example.org/octi/graphql',
+      'http://opencti.example.org/octi',
+    ]);
+    client.close();
   });
 
   test('an unreadable CA bundle is a problem naming ssl (only for https)', () => {
