@@ -182,9 +182,20 @@ describe('CURVE key files and reload', () => {
     expect(await manage(t.ports.manage, socketKeys(alice))).toBe('{"status": "error"}');
     expect(await manage(t.ports.manage, socketKeys(mallory))).toBeUndefined();
 
+    // Alice connected before the reload (no heartbeats during the test).
+    const client = new ThreatBusClient({ endpoint: `127.0.0.1:${t.ports.manage}`, ...fast, heartbeatIntervalMs: 60_000, curve: keysOf(alice) });
+    await client.start();
+    const received = client.messages();
+
     writeFileSync(keys, `${mallory.publicKey} # replaced alice\n`);
     expect(t.app.curve!.reload()).toBe(1);
     expect(await manage(t.ports.manage, socketKeys(alice))).toBeUndefined();
+    // Her established data connection stays (ZeroMQ authenticates at the handshake only; docs/security.md) ...
+    const after = indicator(10);
+    await t.tb.bus.publish(after);
+    expect((await received.next()).value).toMatchObject({ id: after.id });
+    // ... while every new management connection (each heartbeat opens one) is refused.
+    expect(await client.close().then(() => manage(t!.ports.manage, socketKeys(alice)))).toBeUndefined();
     expect(await manage(t.ports.manage, socketKeys(mallory))).toBe('{"status": "error"}');
     expect(t.logger.records.some((r) => r.message.startsWith('Reloaded the authorized CURVE keys'))).toBe(true);
 
