@@ -14,7 +14,32 @@ export const MAX_VALUE_DEPTH = 64;
  * Iterative, so no input can overflow the stack here.
  */
 export function pathTooDeep(value: unknown, levels: number): string | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
+  if (typeof value !== 'object' || value === null || !deeperThan(value, levels)) return undefined;
+  return findPath(value, levels);
+}
+
+/**
+ * The hot path (every decoded message): no allocation. Recursive, but it
+ * never goes more than `levels` + 1 calls deep, however deep the value.
+ */
+function deeperThan(value: object, levels: number): boolean {
+  if (levels < 1) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const child: unknown = value[i];
+      if (typeof child === 'object' && child !== null && deeperThan(child, levels - 1)) return true;
+    }
+    return false;
+  }
+  for (const k in value) {
+    const child = (value as Record<string, unknown>)[k];
+    if (typeof child === 'object' && child !== null && deeperThan(child, levels - 1)) return true;
+  }
+  return false;
+}
+
+/** Where the value too deep is (only once one is known to be there). Iterative. */
+function findPath(value: object, levels: number): string | undefined {
   // Parallel arrays: the node, its depth, and how to rebuild its path only when one is too deep.
   const nodes: object[] = [value];
   const depths: number[] = [1];
