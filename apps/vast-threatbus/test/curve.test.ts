@@ -1,10 +1,14 @@
 /** vast-threatbus against a bus whose zmq-app requires CURVE (docs/security.md): `curve` keys in the config. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { curveKeyPair } from 'zeromq';
 import { ConfigError } from 'threatbus';
 import { startTestBus } from 'threatbus/testing';
 import type { TestBus } from 'threatbus/testing';
 import zmqPlugin from 'threatbus-zmq-app';
 import type { BoundPorts, ZmqApp } from 'threatbus-zmq-app';
+import { loadConfig } from '../src/config';
 import { FakeVast, indicator, startApp, testConfig, waitFor } from './harness';
 
 const EVIL = "[domain-name:value = 'evil.com']";
@@ -37,6 +41,17 @@ test('with curve keys the app subscribes to a CURVE bus and reports sightings', 
     await stop?.();
     await bus?.close();
     vast.uninstall();
+  }
+});
+
+test('the secret key can come from VAST_THREATBUS_CURVE__SECRET_KEY, the rest from vast.yaml', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vast-curve-'));
+  try {
+    writeFileSync(join(dir, 'vast.yaml'), `curve:\n  server_key: "${curve.server_key}"\n  public_key: "${curve.public_key}"\n`);
+    const config = loadConfig({ path: 'vast.yaml', cwd: dir, env: { VAST_THREATBUS_CURVE__SECRET_KEY: curve.secret_key } });
+    expect(config.curve).toEqual(curve);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
