@@ -115,12 +115,20 @@ export function readKeyFile(path: string, what: string): string {
   }
 }
 
-/** A warning when a file holding a secret is readable by group or others, else undefined. */
-export function loosePermissions(path: string): string | undefined {
+/**
+ * A warning when group or others may read (`'read'`: a secret key) or write
+ * (`'write'`: the authorized keys, which decide who gets in) the file, else
+ * undefined.
+ */
+export function loosePermissions(path: string, guard: 'read' | 'write' = 'read'): string | undefined {
   try {
     const mode = statSync(path).mode & 0o777;
-    if ((mode & 0o077) === 0) return undefined;
-    return `${path} is readable by ${mode & 0o044 ? 'group or others' : 'others'} (mode ${mode.toString(8).padStart(4, '0')}); run chmod 600 ${path}`;
+    const mask = guard === 'read' ? 0o077 : 0o022;
+    if ((mode & mask) === 0) return undefined;
+    const octal = mode.toString(8).padStart(4, '0');
+    return guard === 'read'
+      ? `${path} is accessible to group or others (mode ${octal}); run chmod 600 ${path}`
+      : `${path} is writable by group or others (mode ${octal}), who could add their own keys; run chmod go-w ${path}`;
   } catch {
     return undefined;
   }

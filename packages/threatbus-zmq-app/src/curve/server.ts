@@ -6,7 +6,7 @@
  * `authorized_keys_file` on SIGHUP.
  */
 import { Context } from 'zeromq';
-import type { Socket } from 'zeromq';
+import type { Observer, Socket } from 'zeromq';
 import { ErrorCode, ThreatBusError } from 'threatbus';
 import type { Logger, PluginMetrics } from 'threatbus';
 import type { CurveConfig } from './config';
@@ -49,9 +49,9 @@ function readAuthorizedKeys(config: CurveConfig, logger: Logger): string[] | und
   if (path === undefined) return undefined;
   const { keys, problems } = parseKeyLines(readKeyFile(path, 'authorized keys file'));
   if (problems.length > 0) throw new ThreatBusError(ErrorCode.CONFIG_INVALID, `authorized keys file ${path}: ${problems.join('; ')}`);
-  const loose = loosePermissions(path);
   // Public keys are no secret, but whoever can write the file decides who gets in.
-  if (loose && /others/.test(loose)) logger.debug(`The authorized keys file is readable by others: ${loose}`);
+  const loose = loosePermissions(path, 'write');
+  if (loose) logger.warn(`The authorized keys file is not protected: ${loose}`);
   return keys;
 }
 
@@ -90,6 +90,7 @@ export async function startCurve(config: CurveConfig, logger: Logger, metrics: P
   };
   const onSighup = (): void => void reload();
   const watchers: Promise<void>[] = [];
+  const observers: Observer[] = [];
   if (zap && config.authorized_keys_file !== undefined) process.on('SIGHUP', onSighup);
 
   return {
@@ -97,13 +98,17 @@ export async function startCurve(config: CurveConfig, logger: Logger, metrics: P
     publicKey,
     authenticatesClients: zap !== undefined,
     watch(socket, name) {
-      watchers.push(watchHandshakes(socket, name, rejections, logger));
+      // Hold the observer: the loop awaiting it does not keep it alive, and a collected observer reports nothing.
+      const observer = socket.events;
+      observers.push(observer);
+      watchers.push(watchHandshakes(observer, socket, name, rejections, logger));
     },
     reload,
     async stop() {
       process.off('SIGHUP', onSighup);
       await zap?.stop();
       await Promise.all(watchers);
+      observers.length = 0;
     },
   };
 }
@@ -112,12 +117,15 @@ export async function startCurve(config: CurveConfig, logger: Logger, metrics: P
  * Failed handshakes of one socket, from its monitor (the iterator, not
  * `events.on`, whose internal loop leaves a rejection unhandled at close).
  * ZAP refusals show here as auth failures too; ZAP already counted them.
+ * The monitor gives the bound endpoint, not the client's address.
  */
-async function watchHandshakes(socket: Socket, name: string, rejections: RejectionLog, logger: Logger): Promise<void> {
+async function watchHandshakes(observer: Observer, socket: Socket, name: string, rejections: RejectionLog, logger: Logger): Promise<void> {
   try {
-    for await (const event of socket.events) {
-      if (event.type !== 'handshake:error:protocol') continue;
-      const code = (event.error as { code?: string }).code;
+    for await (const event of observer) {
+      // A client without CURVE shows as a mechanism mismatch, or (when it noticed first and hung up) as
+      // an error without detail (EPIPE); ZeroMQ does not reconnect after either.
+      if (event.type !== 'handshake:error:protocol' && event.type !== 'handshake:error:other') continue;
+      const code = (event.error as { code?: string } | undefined)?.code;
       rejections.reject(code === 'ERR_ZMTP_MECHANISM_MISMATCH' ? 'mechanism_mismatch' : 'handshake_failed', { socket: name, why: code });
     }
   } catch (e) {

@@ -55,7 +55,7 @@ export class RejectionLog {
 const MESSAGES: Record<RejectReason, string> = {
   unknown_key: 'Refused a ZeroMQ client: its CURVE public key is not in authorized_keys',
   mechanism_mismatch: 'Refused a ZeroMQ client that does not speak CURVE (it needs the server key and a key pair, see docs/security.md)',
-  handshake_failed: 'Refused a ZeroMQ client: the CURVE handshake failed (wrong server key?)',
+  handshake_failed: 'Refused a ZeroMQ client: the CURVE handshake failed (a client without CURVE, or with a wrong server key)',
   bad_zap_request: 'Ignored a malformed ZAP request',
 };
 
