@@ -16,6 +16,11 @@
  * frames are logged at most once per cause every 10 s and counted; the
  * receive loop never ends before stop, and a socket that breaks is replaced
  * with backoff.
+ *
+ * libzmq does not reconnect a connecting socket after a protocol error (an
+ * over-size message under ZMQ_MAXMSGSIZE, or bytes that are not ZMTP): it
+ * drops that connection for good. So a disconnect that libzmq does not follow
+ * with a reconnect attempt within RECONNECT_GRACE_MS replaces the socket.
  */
 import type * as Zmq from 'zeromq';
 import type { Logger } from 'threatbus';
@@ -31,6 +36,7 @@ const LOG_EVERY_MS = 10_000;
 const MAX_CONSECUTIVE_ERRORS = 3;
 const MIN_RESTART_MS = 100;
 const MAX_RESTART_MS = 5_000;
+const RECONNECT_GRACE_MS = 300;
 
 /** What the intake dropped, by cause. */
 export interface ZmqIntakeCounters {
@@ -40,6 +46,8 @@ export interface ZmqIntakeCounters {
   other_topic: number;
   receive_errors: number;
   restarts: number;
+  /** Connections libzmq dropped for a protocol error and did not retry (the socket was replaced). */
+  dropped_connections: number;
 }
 
 /** Split `"<topic> <json>"` at the first space; null when there is none. */
@@ -60,7 +68,7 @@ export class ZmqReceiver {
   private wakeSleep?: () => void;
   /** When each cause last logged a line, and how many were not logged since. */
   private readonly lastLine = new Map<string, { at: number; unlogged: number }>();
-  readonly counters: ZmqIntakeCounters = { frames: 0, oversize: 0, malformed: 0, other_topic: 0, receive_errors: 0, restarts: 0 };
+  readonly counters: ZmqIntakeCounters = { frames: 0, oversize: 0, malformed: 0, other_topic: 0, receive_errors: 0, restarts: 0, dropped_connections: 0 };
   readonly endpoint: string;
 
   constructor(
@@ -80,9 +88,52 @@ export class ZmqReceiver {
   private open(): Zmq.Subscriber {
     const zmq = loadZeromq();
     const socket = new zmq.Subscriber({ maxMessageSize: this.config.max_message_size });
+    this.watchConnection(socket);
     socket.connect(this.endpoint);
     socket.subscribe(ZMQ_TOPIC);
     return socket;
+  }
+
+  /**
+   * Close `socket` (the loop then replaces it) when libzmq gave up its
+   * connection after a protocol error. Reads the events with `receive()`, not
+   * `events.on()`: zeromq.js's emitter mode `require`s lazily, which breaks
+   * under test runners that load the native module once for several files.
+   */
+  private watchConnection(socket: Zmq.Subscriber): void {
+    const events = socket.events;
+    let abandoned: NodeJS.Timeout | undefined;
+    const settle = (): void => {
+      if (abandoned) clearTimeout(abandoned);
+      abandoned = undefined;
+    };
+    const giveUp = (): void => {
+      abandoned = undefined;
+      if (this.stopping || socket.closed) return;
+      this.counters.dropped_connections++;
+      this.limited('warn', 'dropped-connection', 'ZeroMQ dropped the connection to MISP after a protocol error (an over-size or malformed message); reconnecting', {
+        source: `zmq ${this.endpoint}`,
+        max_message_size: this.config.max_message_size,
+      });
+      socket.close();
+    };
+    void (async () => {
+      try {
+        while (!events.closed) {
+          const event = await events.receive();
+          if (event.type === 'disconnect') {
+            settle();
+            abandoned = setTimeout(giveUp, RECONNECT_GRACE_MS);
+          } else if (event.type === 'connect:retry' || event.type === 'connect') {
+            settle();
+          }
+        }
+      } catch {
+        // The observer closes with its socket.
+      } finally {
+        settle();
+      }
+    })();
   }
 
   private async run(): Promise<void> {
@@ -165,7 +216,7 @@ export class ZmqReceiver {
       try {
         this.socket = this.open();
         this.counters.restarts++;
-        this.logger.warn('ZeroMQ intake socket replaced', { source: where, restarts: this.counters.restarts });
+        this.limited('warn', 'replaced', 'ZeroMQ intake socket replaced', { source: where, restarts: this.counters.restarts });
         return;
       } catch (e) {
         this.logger.error('ZeroMQ intake socket could not be replaced; retrying', { source: where, error: (e as Error).message });
