@@ -4,8 +4,13 @@
  * double quotes only `\"` and `\\` are escapes, a backslash outside quotes
  * escapes the next character. No expansion of any kind; no shell is run.
  */
-export class ShlexError extends Error {
+import { ErrorCode, ThreatBusError } from 'threatbus';
+/** A command in the config cannot be split into words (an unclosed quote, a trailing backslash). */
+export class ShlexError extends ThreatBusError {
   override readonly name = 'ShlexError';
+  constructor(message: string) {
+    super(ErrorCode.CONFIG_INVALID, message);
+  }
 }
 
 export function shlexSplit(text: string): string[] {

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Options, SocketOptions } from 'amqplib';
 import type { RabbitMqConfig } from './config';
+import { ErrorCode, ThreatBusError } from 'threatbus';
 
 export interface Endpoint {
   target: string | Options.Connect;
@@ -21,8 +22,12 @@ export interface Endpoint {
   tls: boolean;
 }
 
-export class EndpointError extends Error {
+/** A connection setting cannot be used (a TLS file, the URL): a config problem. */
+export class EndpointError extends ThreatBusError {
   override readonly name = 'EndpointError';
+  constructor(message: string) {
+    super(ErrorCode.CONFIG_INVALID, message);
+  }
 }
 
 function readPem(key: string, path: string | undefined): Buffer | undefined {

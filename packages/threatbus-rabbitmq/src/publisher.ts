@@ -16,7 +16,7 @@
  * after a pause, instead of being confirmed into nowhere (issue 13.5).
  */
 import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
-import { encodeMessage } from 'threatbus';
+import { encodeMessage, ErrorCode, ThreatBusError } from 'threatbus';
 import type { Logger, Message } from 'threatbus';
 import type { RabbitMqConfig } from './config';
 import { declareExchange } from './topology';
@@ -41,8 +41,11 @@ const MAX_NACKS = 3;
 const RETURN_PAUSE_MIN_MS = 50;
 const RETURN_PAUSE_MAX_MS = 2000;
 
-export class PublishBufferFullError extends Error {
+export class PublishBufferFullError extends ThreatBusError {
   override readonly name = 'PublishBufferFullError';
+  constructor(message: string) {
+    super(ErrorCode.BUFFER_FULL, message, { retriable: true });
+  }
 }
 
 export interface PublisherOptions {

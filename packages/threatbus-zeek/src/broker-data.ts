@@ -11,6 +11,7 @@ import { isIP } from 'node:net';
 import { JsonNumber, isLosslessObject, parseLosslessJson } from './lossless-json';
 import type { LosslessJson } from './lossless-json';
 import { formatBrokerTimespan, formatBrokerTimestamp, parseBrokerTimespan, parseBrokerTimestamp } from './broker-time';
+import { ErrorCode, ThreatBusError } from 'threatbus';
 
 export type BrokerTableEntry = { key: BrokerData; value: BrokerData };
 
@@ -60,12 +61,12 @@ export const B = {
   table: (value: BrokerTableEntry[]): BrokerData => ({ type: 'table', value }),
 };
 
-export class BrokerDecodeError extends Error {
+export class BrokerDecodeError extends ThreatBusError {
   constructor(
     readonly path: string,
     readonly problem: string,
   ) {
-    super(`${path}: ${problem}`);
+    super(ErrorCode.MESSAGE_INVALID, `${path}: ${problem}`);
     this.name = 'BrokerDecodeError';
   }
 }

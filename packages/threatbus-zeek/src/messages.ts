@@ -10,6 +10,7 @@
 import { B, BrokerDecodeError, decodeBrokerData, encodeBrokerDataMembers } from './broker-data';
 import type { BrokerData, DecodeOptions } from './broker-data';
 import { isLosslessObject, parseLosslessJson } from './lossless-json';
+import { ErrorCode, ThreatBusError } from 'threatbus';
 
 export interface ZeekEvent {
   name: string;
@@ -27,9 +28,9 @@ export type ServerMessage =
   | { type: 'error'; code: string; context: string };
 
 /** A frame that is not a valid server message; `reason` says what was wrong. */
-export class ProtocolError extends Error {
+export class ProtocolError extends ThreatBusError {
   constructor(readonly reason: string) {
-    super(reason);
+    super(ErrorCode.PROTOCOL_VIOLATION, reason);
     this.name = 'ProtocolError';
   }
 }

@@ -8,18 +8,20 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { CONFIG_PATH, readCaBundle } from '../config';
 import type { ApiConfig } from '../config';
+import { ErrorCode, ThreatBusError } from 'threatbus';
 
 export const USER_AGENT = 'threatbus-misp (Node.js)';
 
 /** A failed call. `status` is absent for network errors and timeouts. */
-export class MispApiError extends Error {
+/** No answer (network, timeout: TB_PEER_UNREACHABLE) or a refusal (HTTP status: TB_PEER_REJECTED, retriable for 429 and 5xx). */
+export class MispApiError extends ThreatBusError {
   override readonly name = 'MispApiError';
   constructor(
     message: string,
     readonly status?: number,
     readonly body?: unknown,
   ) {
-    super(message);
+    super(status === undefined ? ErrorCode.PEER_UNREACHABLE : ErrorCode.PEER_REJECTED, message, { retriable: status === undefined || status === 429 || status >= 500 });
   }
 }
 

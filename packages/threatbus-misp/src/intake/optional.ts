@@ -4,9 +4,13 @@
  * compiles librdkafka on install, minutes and a C++ toolchain), installed
  * only by those who use MISP's Kafka export.
  */
+import { ErrorCode, ThreatBusError } from 'threatbus';
 
-export class MissingDependencyError extends Error {
+export class MissingDependencyError extends ThreatBusError {
   override readonly name = 'MissingDependencyError';
+  constructor(message: string) {
+    super(ErrorCode.DEPENDENCY_MISSING, message);
+  }
 }
 
 /** Loads a package by name; replaceable so tests can simulate a missing or broken one. */

@@ -6,15 +6,16 @@
 import { Request } from 'zeromq';
 import type { SubscribeReply } from '../protocol';
 import type { CurveClientSocketOptions } from '../curve/client';
+import { ErrorCode, ThreatBusError } from 'threatbus';
 
-export class ManagementError extends Error {
+export class ManagementError extends ThreatBusError {
   override readonly name = 'ManagementError';
   constructor(
     message: string,
     /** `timeout`: no reply (bus down or unreachable); `status`: the bus answered something else than success. */
     readonly kind: 'timeout' | 'status' | 'malformed',
   ) {
-    super(message);
+    super(kind === 'timeout' ? ErrorCode.PEER_UNREACHABLE : kind === 'status' ? ErrorCode.PEER_REJECTED : ErrorCode.PROTOCOL_VIOLATION, message, { retriable: kind === 'timeout' });
   }
 }
 

@@ -7,16 +7,16 @@
  * frame is dropped with a warning and its `send()` promise rejects with an
  * OutboxFullError naming the limit.
  */
-import { MessageQueue } from 'threatbus';
+import { ErrorCode, MessageQueue, ThreatBusError } from 'threatbus';
 import type { XPublisher } from 'zeromq';
 import { INBOUND_STIX_PREFIX } from '../protocol';
 import type { ClientLogger } from './client';
 
 /** The rejection of a message dropped because the outbox was full. */
-export class OutboxFullError extends Error {
+export class OutboxFullError extends ThreatBusError {
   override readonly name = 'OutboxFullError';
   constructor(readonly limit: number) {
-    super(`dropped: the outbox was full (outboxSize ${limit} messages waiting for Threat Bus); this was the oldest`);
+    super(ErrorCode.BUFFER_FULL, `dropped: the outbox was full (outboxSize ${limit} messages waiting for Threat Bus); this was the oldest`, { retriable: true });
   }
 }
 
