@@ -181,7 +181,7 @@ export class VastThreatBusApp {
         retryDelayMs: this.o.retryDelayMs,
         maxRetryDelayMs: this.o.maxRetryDelayMs,
         logger: quieter(this.logger.child('threatbus')),
-        curve: c.curve ?? undefined,
+        curve: c.curve,
       });
       this.client = client;
       client.on('subscribed', (info) => {

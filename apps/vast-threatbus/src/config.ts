@@ -18,8 +18,8 @@ export interface VastThreatBusConfig {
   /** Resolved after validation: `vast` or `tenzir` by backend when not set. */
   vast_binary: string;
   threatbus: string;
-  /** CURVE keys for the Threat Bus connection when its zmq-app has `curve` set (docs/security.md); null: plain sockets. */
-  curve: { server_key: string; public_key: string; secret_key: string } | null;
+  /** CURVE keys for the Threat Bus connection when its zmq-app has `curve` set (docs/security.md); absent: plain sockets. */
+  curve?: { server_key: string; public_key: string; secret_key: string };
   snapshot: number;
   live_match: boolean;
   matcher_name: string | null;
@@ -43,12 +43,12 @@ export const configSchema: JsonSchema = {
     vast: { ...endpoint, default: 'localhost:42000' },
     vast_binary: { type: ['string', 'null'], minLength: 1, default: null },
     threatbus: { ...endpoint, default: 'localhost:13370' },
+    // No default: absent means plain sockets, and the defaults stay the original's.
     curve: {
-      type: ['object', 'null'],
+      type: 'object',
       additionalProperties: false,
       required: ['server_key', 'public_key', 'secret_key'],
       properties: { server_key: z85KeySchema, public_key: z85KeySchema, secret_key: z85KeySchema },
-      default: null,
     },
     snapshot: { type: 'integer', minimum: 0, default: 30 },
     live_match: { type: 'boolean', default: false },

@@ -57,7 +57,7 @@ test('the secret key can come from VAST_THREATBUS_CURVE__SECRET_KEY, the rest fr
 
 test('curve keys are checked when the config is loaded', () => {
   expect(testConfig({ curve }).curve).toEqual(curve);
-  expect(testConfig({}).curve).toBeNull();
+  expect(testConfig({}).curve).toBeUndefined();
   const problems = (overrides: Record<string, unknown>): string => {
     try {
       testConfig(overrides);
