@@ -4,6 +4,8 @@
  * what the original left unbounded.
  */
 import type { JsonSchema } from 'threatbus';
+import { curveConfigSchema } from './curve/config';
+import type { CurveConfig } from './curve/config';
 
 export interface ZmqAppConfig {
   /** Bind address of all three sockets. */
@@ -30,6 +32,8 @@ export interface ZmqAppConfig {
   max_topics_per_subscription: number;
   /** Subscribe requests asking for a snapshot accepted per minute (all clients together); 0 = no limit. */
   snapshot_requests_per_minute: number;
+  /** CURVE encryption and client authentication on all three sockets (src/curve/, docs/security.md); absent: plain sockets. */
+  curve?: CurveConfig;
 }
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024;
@@ -52,5 +56,6 @@ export const configSchema: JsonSchema = {
     max_message_size: { type: 'integer', minimum: 1024, maximum: 0x1fffffe8, default: DEFAULT_MAX_MESSAGE_SIZE },
     max_topics_per_subscription: { type: 'integer', minimum: 1, default: 32 },
     snapshot_requests_per_minute: { type: 'integer', minimum: 0, default: 10 },
+    curve: curveConfigSchema,
   },
 };

@@ -6,13 +6,11 @@ import { defineAppPlugin } from 'threatbus';
 import { configSchema } from './config';
 import type { ZmqAppConfig } from './config';
 import { ZmqApp } from './plugin';
-import { curveConfigProblems, curveConfigSchema } from './curve/config';
-import type { CurveConfig } from './curve/config';
+import { curveConfigProblems } from './curve/config';
 
-export const plugin = defineAppPlugin<ZmqAppConfig & { curve?: CurveConfig }>({
+export const plugin = defineAppPlugin<ZmqAppConfig>({
   name: 'zmq',
-  // `curve` (docs/security.md) lives in src/curve/.
-  configSchema: { ...configSchema, properties: { ...(configSchema.properties as object), curve: curveConfigSchema } },
+  configSchema,
   secrets: ['curve.secret_key'],
   validate: (config) => curveConfigProblems(config.curve),
   create: (ctx) => new ZmqApp(ctx),

@@ -21,7 +21,6 @@ import { INBOUND_ENVELOPE_TOPIC, INBOUND_STIX_PREFIX } from './protocol';
 import { handleSubscriptionEvent, ManualXPublisher } from './publisher';
 import { ReceiveLoop } from './receive-loop';
 import { SubscriptionRegistry } from './registry';
-import type { CurveConfig } from './curve/config';
 import { startCurve, warnIfUnauthenticated } from './curve/server';
 import type { CurveServer } from './curve/server';
 
@@ -77,7 +76,7 @@ export class ZmqApp implements AppPlugin {
   ports?: BoundPorts;
   registry?: SubscriptionRegistry;
 
-  constructor(private readonly ctx: AppContext<ZmqAppConfig & { curve?: CurveConfig }>) {}
+  constructor(private readonly ctx: AppContext<ZmqAppConfig>) {}
 
   get counters(): ZmqAppCounters {
     return {
