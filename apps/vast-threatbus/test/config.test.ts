@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from 'threatbus';
+import { configErrorLines } from 'threatbus/testing';
 import { loadConfig } from '../src';
 import { overridesFromArgs, parseArgs } from '../src/cli';
 
@@ -12,15 +12,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function problems(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message.split('\n');
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problems = configErrorLines;
 
 test('defaults are the original\'s (2022.05.16)', () => {
   const c = loadConfig({ cwd: dir, env: {} });

@@ -1,6 +1,6 @@
 /** Config validation (spec/misp.md §2, spec/vectors/config-validation.json) and missing optional packages. */
 import { ConfigError, startThreatBus, silentLogger } from 'threatbus';
-import { planBus } from 'threatbus/testing';
+import { configErrorLines, planBus } from 'threatbus/testing';
 import { loadVectors } from '../../../tools/vectors';
 import mispPlugin from '../src';
 import { loadRdKafka } from '../src/intake/kafka';
@@ -9,15 +9,7 @@ import { MissingDependencyError, setPackageLoader } from '../src/intake/optional
 
 const plan = (misp: unknown) => planBus({ data: { plugins: { apps: { misp } } }, envOrigins: new Map() }, { plugins: [mispPlugin], searchRoots: false });
 
-function problems(misp: unknown): string[] {
-  try {
-    plan(misp);
-    return [];
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    return e.problems.map((p) => `${p.path}: ${p.message}`);
-  }
-}
+const problems = (misp: unknown): string[] => configErrorLines(() => plan(misp));
 
 describe('config-validation vectors for misp', () => {
   const vectors = loadVectors<{ yaml: { plugins: { apps: { misp: unknown } } } }, { valid: boolean; error?: string }>('config-validation.json').filter((v) => v.name.startsWith('misp:'));

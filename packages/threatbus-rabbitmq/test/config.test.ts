@@ -4,8 +4,8 @@
  * that say what was wrong.
  */
 import { hostname } from 'node:os';
-import { applyEnvOverrides, ConfigError, startThreatBus } from 'threatbus';
-import { planBus } from 'threatbus/testing';
+import { applyEnvOverrides, startThreatBus } from 'threatbus';
+import { configErrorLines, planBus } from 'threatbus/testing';
 import plugin from '../src';
 import { buildEndpoint, EndpointError } from '../src/endpoint';
 import type { RabbitMqConfig } from '../src/config';
@@ -18,15 +18,7 @@ function plan(section: unknown, env?: NodeJS.ProcessEnv) {
   return planBus({ data, envOrigins }, { plugins: [plugin], searchRoots: false });
 }
 
-function problems(section: unknown): string[] {
-  try {
-    plan(section);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems.map((p) => `${p.path}: ${p.message}`);
-    throw e;
-  }
-  return [];
-}
+const problems = (section: unknown): string[] => configErrorLines(() => plan(section));
 
 test('the original keys get the original defaults', () => {
   const p = plan({ host: 'localhost', port: 5672, username: 'guest', password: 'guest' });

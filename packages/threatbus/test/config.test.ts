@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadVectors } from '../../../tools/vectors';
-import { ConfigError, loadRawConfig, parseEnvValue, maskSecrets, applyEnvOverrides, defineAppPlugin } from '../src';
+import { loadRawConfig, parseEnvValue, maskSecrets, applyEnvOverrides, defineAppPlugin } from '../src';
 import { planBus } from '../src/plan';
+import { configErrorLines } from '../src/testing/config';
 import type { RawConfig } from '../src';
 import { makeProject } from './fixtures';
 
@@ -20,15 +21,7 @@ function plan(data: Record<string, unknown>, env: NodeJS.ProcessEnv = {}, file =
   return planBus(raw, { plugins: [zmqLike], searchRoots: false });
 }
 
-function problems(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message.split('\n');
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problems = configErrorLines;
 
 describe('environment overrides', () => {
   test.each([

@@ -14,6 +14,7 @@ export { startTestBus } from './test-bus';
 export { metricValue } from './metrics';
 export type { TestBus, TestBusOptions } from './test-bus';
 export { validatedConfig } from './plugin-context';
+export { configErrorLines } from './config';
 /** What the bus would run for a config (validated sections, secrets, warnings), or the ConfigError `threatbus --check` would report. */
 export { planBus } from '../plan';
 export type { BusPlan, PlannedPlugin } from '../plan';
