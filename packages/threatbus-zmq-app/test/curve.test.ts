@@ -238,6 +238,8 @@ describe('CURVE key files and reload', () => {
     await expect(startCurveBus({})).rejects.toThrow(/exactly one of secret_key and secret_key_file/);
     await expect(startCurveBus({ secret_key: server.secretKey, authorized_keys: [], authorized_keys_file: 'x' })).rejects.toThrow(/not both/);
     await expect(startCurveBus({ secret_key: 'too short' })).rejects.toThrow(/secret_key/);
+    // 40 characters of the alphabet, but more than 32 bytes ("%" is the 83rd character: 83 * 85^4 > 2^32).
+    await expect(startCurveBus({ secret_key: server.secretKey, authorized_keys: ['%'.repeat(40)] })).rejects.toThrow(/curve\.authorized_keys\.0.*not a Z85-encoded 32-byte key/);
   });
 });
 

@@ -4,6 +4,7 @@
  * the original's plain sockets.
  */
 import type { JsonSchema, PluginConfigProblem } from 'threatbus';
+import { isZ85Key } from './keys';
 
 export interface CurveConfig {
   /** The server's Z85 secret key (its public key is derived and logged at start). */
@@ -43,6 +44,11 @@ export function curveConfigProblems(curve: CurveConfig | undefined): PluginConfi
   if (hasSecret === hasSecretFile) {
     problems.push({ path: 'curve', message: `needs exactly one of secret_key and secret_key_file (the server's Z85 secret key; npx threatbus-zmq-app keygen makes one)` });
   }
+  // The schema's pattern admits 40 characters of the alphabet; some of those exceed 32 bytes.
+  if (curve.secret_key !== undefined && !isZ85Key(curve.secret_key)) problems.push({ path: 'curve.secret_key', message: 'is not a Z85-encoded 32-byte key' });
+  curve.authorized_keys?.forEach((key, i) => {
+    if (!isZ85Key(key)) problems.push({ path: `curve.authorized_keys.${i}`, message: `is not a Z85-encoded 32-byte key: ${JSON.stringify(key)}` });
+  });
   if (curve.authorized_keys !== undefined && curve.authorized_keys_file !== undefined) {
     problems.push({ path: 'curve', message: 'takes authorized_keys or authorized_keys_file, not both' });
   }

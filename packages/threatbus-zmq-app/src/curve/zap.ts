@@ -99,7 +99,13 @@ export class ZapHandler {
     try {
       for await (const frames of this.router) {
         const reply = this.answer(frames);
-        if (reply) await this.router.send(reply);
+        if (!reply) continue;
+        try {
+          await this.router.send(reply);
+        } catch (e) {
+          // That handshake times out on the client's side; the next request is answered as usual.
+          if (!this.stopped) this.logger.warn('Could not answer a ZAP request', { error: e });
+        }
       }
     } catch (e) {
       if (!this.stopped) this.logger.error('ZAP handler failed; CURVE clients can no longer connect', { error: e });
