@@ -29,7 +29,7 @@ test('defaults are the original\'s (2022.05.16)', () => {
     retro_match_max_events: 0,
     retro_match_timeout: 3600,
     max_background_tasks: 500,
-    metrics: { interval: 10, filename: 'metrics.log' },
+    metrics: { interval: 10, filename: 'metrics.log', endpoint: { enabled: false, host: '127.0.0.1', port: 9465 } },
     transform_context: null,
     sink: null,
   });
@@ -44,7 +44,7 @@ test('file < environment < flags', () => {
   expect(c.snapshot).toBe(9);
   expect(c.retro_match).toBe(false);
   expect(c.retro_match_timeout).toBe(5);
-  expect(c.metrics).toEqual({ interval: 4, filename: 'x.log' });
+  expect(c.metrics).toEqual({ interval: 4, filename: 'x.log', endpoint: { enabled: false, host: '127.0.0.1', port: 9465 } });
   expect(c.sink).toBe('STDOUT');
   expect(c.logging.console_verbosity).toBe('DEBUG');
 });
