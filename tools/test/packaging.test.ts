@@ -12,7 +12,7 @@
  * local cache first); without the registry jest reports the tests as skipped.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
@@ -121,6 +121,17 @@ describe('npm pack → npm install → threatbus', () => {
     expect(nested).toEqual([]);
     const { stdout } = await run(process.execPath, ['-p', "require.resolve('threatbus-zeek/zeek/threatbus.zeek')"], { cwd: project });
     expect(stdout.trim()).toBe(join(project, 'node_modules', 'threatbus-zeek', 'zeek', 'threatbus.zeek'));
+  });
+
+  test('npx threatbus-zmq-app keygen writes a CURVE key pair (secret 0600) that the installed client library accepts', async () => {
+    const prefix = join(project, 'app-key');
+    const { stdout } = await run(join(project, 'node_modules', '.bin', 'threatbus-zmq-app'), ['keygen', '--out', prefix], { cwd: project });
+    const publicKey = readFileSync(`${prefix}.public`, 'utf8').trim();
+    expect(stdout).toContain(`public key: ${publicKey}`);
+    expect(statSync(`${prefix}.secret`).mode & 0o777).toBe(0o600);
+    const script = `const c=require('threatbus-zmq-app/client');const s=require('fs').readFileSync(${JSON.stringify(`${prefix}.secret`)},'utf8').split('\\n').find(l=>l&&!l.startsWith('#'));` +
+      `c.curveClientSocketOptions({server_key:${JSON.stringify(publicKey)},public_key:${JSON.stringify(publicKey)},secret_key:s});console.log('ok')`;
+    expect((await run(process.execPath, ['-e', script], { cwd: project })).stdout.trim()).toBe('ok');
   });
 
   test('the installed threatbus --check finds the plugins; a Kafka config names the missing node-rdkafka, at --check and at start, once', async () => {
