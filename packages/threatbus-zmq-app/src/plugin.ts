@@ -98,7 +98,12 @@ export class ZmqApp implements AppPlugin {
 
   async start(): Promise<void> {
     const { config, logger } = this.ctx;
-    const limited = (this.limited = new LogLimiter(logger));
+    const badInput = this.ctx.metrics.counter(
+      'threatbus_zmq_bad_input_total',
+      'Bad, refused or over-limit input on the zmq app sockets and messages it dropped, by cause (see the README, "Hostile input and limits")',
+      ['cause'],
+    );
+    const limited = (this.limited = new LogLimiter(logger, undefined, undefined, (cause) => badInput.inc({ cause })));
     const ipv6 = config.host.includes(':');
     const maxMessageSize = config.max_message_size;
     const curve = (this.curve = config.curve ? await startCurve(config.curve, logger, this.ctx.metrics) : undefined);
