@@ -10,6 +10,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { describe } from '../stix/parse';
 import type { JsonSchema } from '../plugin';
 import { ErrorCode, ThreatBusError } from '../errors';
+import { isSecretKey } from './mask';
 
 export interface ConfigProblem {
   /** Dotted key path, e.g. `plugins.apps.zmq.manage`. */
@@ -95,7 +96,8 @@ function unlessGiven(schema: JsonSchema, schemaPath: string): string {
 
 function toProblem(e: ErrorObject, data: unknown, schema: JsonSchema, prefix: string[]): { segments: string[]; message: string } {
   const at = pointerToPath(e.instancePath);
-  const found = (v: unknown) => `, got ${describe(v)}`;
+  // A malformed secret (a truncated key, a token with a typo) is still mostly the secret: never echo it.
+  const found = (v: unknown) => ([...prefix, ...at].some(isSecretKey) ? ' (value not shown: a secret)' : `, got ${describe(v)}`);
   switch (e.keyword) {
     case 'required': {
       const key = (e.params as { missingProperty: string }).missingProperty;
