@@ -15,6 +15,7 @@ export type { JsonObject, JsonValue } from './json-object';
 export type { MessageMemo } from './message-memo';
 export { MessageQueue, DEFAULT_QUEUE_CAPACITY, warnOnOverflow } from './queue';
 export type { Subscriber, MessageQueueOptions } from './queue';
+export { LogLimiter, DEFAULT_LOG_INTERVAL_MS } from './log-limit';
 export { markDelivered } from './delivery';
 export type { DeliveryListener, PublishOptions } from './delivery';
 export * from './plugin';
