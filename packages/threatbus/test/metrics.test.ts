@@ -100,6 +100,18 @@ describe('metrics endpoint', () => {
     expect(valueOf((await get(`${base}/metrics`)).body, 'threatbus_probe_depth', { plugin: 'consumer' })).toBe(9);
   });
 
+  test('queue depth and subscribers given as functions are read at scrape time', async () => {
+    const consumer = probes.get('consumer')!;
+    let waiting = 7;
+    consumer.metrics.queueDepth(() => waiting);
+    consumer.metrics.subscribers(() => 2);
+    const { body } = await get(`${base}/metrics`);
+    expect(valueOf(body, 'threatbus_queue_depth', { plugin: 'consumer' })).toBe(7);
+    expect(valueOf(body, 'threatbus_subscribers', { plugin: 'consumer' })).toBe(2);
+    waiting = 0;
+    expect(valueOf((await get(`${base}/metrics`)).body, 'threatbus_queue_depth', { plugin: 'consumer' })).toBe(0);
+  });
+
   test('/healthz answers 200; /readyz follows the peers and names what a plugin waits for', async () => {
     expect((await get(`${base}/healthz`)).status).toBe(200);
     let ready = await get(`${base}/readyz`);

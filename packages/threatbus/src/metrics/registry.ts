@@ -33,6 +33,9 @@ export class BusMetrics {
   private readonly views = new Map<string, PluginMetrics>();
   /** Per sampled metric name: each plugin's reader, called at scrape time. */
   private readonly sampledReaders = new Map<string, Map<string, () => number>>();
+  /** Plugins whose subscriber count and queue depth are read at scrape time. */
+  private readonly subscriberReaders = new Map<string, () => number>();
+  private readonly depthReaders = new Map<string, () => number>();
 
   constructor(options: BusMetricsOptions = {}) {
     const registers = [this.registry];
@@ -40,8 +43,8 @@ export class BusMetrics {
     this.messagesIn = new Counter({ name: 'threatbus_messages_in_total', help: 'Messages a plugin put on the bus', labelNames: ['plugin', 'type'], registers });
     this.messagesOut = new Counter({ name: 'threatbus_messages_out_total', help: 'Messages a plugin took from the bus and delivered to its peer', labelNames: ['plugin', 'type'], registers });
     this.droppedTotal = new Counter({ name: 'threatbus_messages_dropped_total', help: 'Messages a plugin received and did not pass on, by reason', labelNames: ['plugin', 'reason'], registers });
-    this.subscribersGauge = new Gauge({ name: 'threatbus_subscribers', help: 'Current subscribers of a plugin', labelNames: ['plugin'], registers });
-    this.queueDepthGauge = new Gauge({ name: 'threatbus_queue_depth', help: 'Messages waiting in a plugin\'s queues', labelNames: ['plugin'], registers });
+    this.subscribersGauge = new Gauge({ name: 'threatbus_subscribers', help: 'Current subscribers of a plugin', labelNames: ['plugin'], registers, collect: readAll(this.subscriberReaders) });
+    this.queueDepthGauge = new Gauge({ name: 'threatbus_queue_depth', help: 'Messages waiting in a plugin\'s queues', labelNames: ['plugin'], registers, collect: readAll(this.depthReaders) });
     this.peerUp = new Gauge({ name: 'threatbus_peer_up', help: '1 while a plugin\'s connection to a peer is up, else 0', labelNames: ['plugin', 'peer'], registers });
     this.snapshotSeconds = new Histogram({
       name: 'threatbus_snapshot_duration_seconds',
@@ -107,8 +110,8 @@ export class BusMetrics {
       messageIn: (type, count = 1) => inBy[type].inc(count),
       messageOut: (type, count = 1) => outBy[type].inc(count),
       dropped: (reason, count = 1) => dropped.inc({ plugin, reason }, count),
-      subscribers: (count) => subscribers.set(count),
-      queueDepth: (count) => depth.set(count),
+      subscribers: (count) => (typeof count === 'function' ? this.subscriberReaders.set(plugin, count) : subscribers.set(count)),
+      queueDepth: (count) => (typeof count === 'function' ? this.depthReaders.set(plugin, count) : depth.set(count)),
       peer: (peer, up, detail) => {
         peerUp.set({ plugin, peer }, up ? 1 : 0);
         health.peer(plugin, peer, up, detail);
@@ -129,6 +132,19 @@ export class BusMetrics {
       },
     };
   }
+}
+
+/** A gauge's collect(): sets each plugin's series from its reader; a reader that throws leaves the last value. */
+function readAll(readers: Map<string, () => number>): (this: Gauge<'plugin'>) => void {
+  return function (this: Gauge<'plugin'>) {
+    for (const [plugin, read] of readers) {
+      try {
+        this.set({ plugin }, read());
+      } catch {
+        // A scrape must not fail because one plugin's reader did.
+      }
+    }
+  };
 }
 
 /** A plugin-defined metric: created once per registry, shared when two plugins (or two starts) ask for the same name. */

@@ -30,10 +30,14 @@ export interface PluginMetrics {
   messageOut(type: MetricMessageType, count?: number): void;
   /** Something received and not passed on, with why (`threatbus_messages_dropped_total`): filtered, not_ids, invalid, queue_full, oversize, ... */
   dropped(reason: string, count?: number): void;
-  /** Current subscribers of this plugin (`threatbus_subscribers`). */
-  subscribers(count: number): void;
-  /** Messages waiting in this plugin's queues (`threatbus_queue_depth`). */
-  queueDepth(count: number): void;
+  /** Current subscribers of this plugin (`threatbus_subscribers`); a function is read at scrape time instead. */
+  subscribers(count: number | (() => number)): void;
+  /**
+   * Messages waiting in this plugin's queues (`threatbus_queue_depth`). Pass
+   * a function reading the queues' sizes: it is called at scrape time, so the
+   * hot path does no gauge update per message.
+   */
+  queueDepth(count: number | (() => number)): void;
   /**
    * A peer connection's state (`threatbus_peer_up`). A peer that is down
    * makes `/readyz` answer 503, naming `detail` (e.g. "reconnecting") and
