@@ -79,7 +79,34 @@ export class MispClient {
     this.agent.destroy();
   }
 
+  /**
+   * Hears, after every call, whether MISP answered (`true`; also for HTTP
+   * errors other than 401/403) or not (`false`: no connection, a timeout, or
+   * the key refused), with why: the plugin's `threatbus_peer_up{peer="api"}`.
+   * Calls the caller aborted say nothing.
+   */
+  onReachability?: (up: boolean, detail: string) => void;
+
   private request(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+    const call = this.send(method, path, body, signal);
+    if (!this.onReachability) return call;
+    return call.then(
+      (answer) => {
+        this.onReachability?.(true, 'answered');
+        return answer;
+      },
+      (e: unknown) => {
+        if (!signal?.aborted && e instanceof MispApiError) {
+          const refused = e.status === 401 || e.status === 403;
+          if (e.status === undefined || refused) this.onReachability?.(false, refused ? `refused the key (HTTP ${e.status})` : 'unreachable');
+          else this.onReachability?.(true, 'answered');
+        }
+        throw e;
+      },
+    );
+  }
+
+  private send(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
     const url = new URL(path.replace(/^\//, ''), this.base);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {

@@ -4,10 +4,14 @@
  * Each sighting is delivered on its own with retries (exponential backoff
  * from `retry_delay`, capped at 60 s, for at most `retry_for` seconds), up
  * to `max_in_flight` at once, so one sighting MISP keeps rejecting does not
- * hold up the others. Counters say how many were sent and how many failed.
+ * hold up the others. Counters say how many were sent and how many failed;
+ * the same goes to `threatbus_misp_sightings_total{result}` (ok, retried,
+ * failed, skipped) and to the uniform series: a sighting MISP accepted is
+ * `messages_out{type="sighting"}`, one given up on or not reportable is a
+ * drop (`error`, `not_mappable`).
  */
 import { MessageQueue, warnOnOverflow } from 'threatbus';
-import type { Logger, Message } from 'threatbus';
+import type { Logger, Message, PluginCounter, PluginMetrics } from 'threatbus';
 import type { ApiConfig } from '../config';
 import { mapSighting } from '../mapping/sighting';
 import type { MispSighting } from '../mapping/sighting';
@@ -49,13 +53,34 @@ export class SightingReporter {
   private readonly abort = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
   private loop?: Promise<void>;
+  private readonly results: PluginCounter;
 
   constructor(
     private readonly client: MispClient,
     private readonly config: ApiConfig,
     private readonly logger: Logger,
+    private readonly metrics: Pick<PluginMetrics, 'messageOut' | 'dropped' | 'counter'>,
   ) {
-    this.queue = new MessageQueue({ onOverflow: warnOnOverflow(logger, 'misp sightings') });
+    const overflow = warnOnOverflow(logger, 'misp sightings');
+    this.queue = new MessageQueue({
+      onOverflow: (dropped) => {
+        metrics.dropped('queue_full', dropped);
+        overflow(dropped);
+      },
+    });
+    this.results = metrics.counter('threatbus_misp_sightings_total', 'Sightings reported to MISP, by result (ok, retried, failed, skipped)', ['result']);
+  }
+
+  /** Sightings waiting to be sent or in flight (for threatbus_queue_depth). */
+  get depth(): number {
+    return this.queue.size + this.inFlight.size;
+  }
+
+  private count(result: 'ok' | 'retried' | 'failed' | 'skipped'): void {
+    this.results.inc({ result });
+    if (result === 'ok') this.metrics.messageOut('sighting');
+    else if (result === 'failed') this.metrics.dropped('error');
+    else if (result === 'skipped') this.metrics.dropped('not_mappable');
   }
 
   start(): void {
@@ -77,6 +102,7 @@ export class SightingReporter {
       const body = mapSighting(message);
       if (!body) {
         this.counters.skipped++;
+        this.count('skipped');
         this.logger.debug('Not reporting sighting to MISP: it does not refer to an indicator--<uuid> or lacks a valid created time', {
           sighting_id: (message as { id?: unknown }).id,
         });
@@ -106,27 +132,32 @@ export class SightingReporter {
       try {
         const answer = await this.postOnce(body);
         this.counters.sent++;
+        this.count('ok');
         this.logger.debug('Reported sighting to MISP', { sighting_id: sightingId, attribute: body.id, attempt, answer: JSON.stringify(answer)?.slice(0, 200) });
         return;
       } catch (e) {
         if (this.abort.signal.aborted) {
           this.counters.failed++;
+          this.count('failed');
           this.logger.warn('Sighting not reported to MISP: the plugin stopped while it was pending', { sighting_id: sightingId, attribute: body.id });
           return;
         }
         const reason = e instanceof Error ? e.message : String(e);
         if (Date.now() + delay > deadline) {
           this.counters.failed++;
+          this.count('failed');
           this.logger.error('Failed to report sighting to MISP, giving up', { sighting_id: sightingId, attribute: body.id, attempts: attempt, error: reason });
           return;
         }
         this.counters.retries++;
+        this.count('retried');
         const log = attempt === 1 ? this.logger.warn.bind(this.logger) : this.logger.debug.bind(this.logger);
         log('Failed to report sighting to MISP, will retry', { sighting_id: sightingId, attribute: body.id, attempt, retry_in_s: delay / 1000, error: reason });
         try {
           await sleep(delay, this.abort.signal);
         } catch {
           this.counters.failed++;
+          this.count('failed');
           this.logger.warn('Sighting not reported to MISP: the plugin stopped while it was pending', { sighting_id: sightingId, attribute: body.id });
           return;
         }

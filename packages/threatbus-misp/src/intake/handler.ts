@@ -2,9 +2,13 @@
  * What happens to one attribute notification, whichever way it came in
  * (spec/misp.md §4.3): parse JSON, apply the whitelist, map to an Indicator,
  * publish. Bad input is logged with where it came from and the attribute's
- * uuid, then skipped; nothing here throws.
+ * uuid, then skipped; nothing here throws. Every notification that is not
+ * published counts as `threatbus_messages_dropped_total{plugin="misp"}` with
+ * its reason (docs/observability.md): `invalid` (not JSON, not a mappable
+ * attribute), `filtered` (not whitelisted), `not_ids` (no IoC, e.g. `to_ids`
+ * false), `error` (the bus refused it and it is not retried).
  */
-import type { AppBus, DeliveryListener, Indicator, Logger } from 'threatbus';
+import type { AppBus, DeliveryListener, Indicator, Logger, PluginMetrics } from 'threatbus';
 import { mapAttribute, attributeUuid } from '../mapping/attribute';
 import { isWhitelisted } from '../mapping/filter';
 import type { MispFilter } from '../mapping/filter';
@@ -32,6 +36,7 @@ export class AttributeHandler {
     private readonly filters: readonly MispFilter[],
     private readonly bus: AppBus,
     private readonly logger: Logger,
+    private readonly metrics: Pick<PluginMetrics, 'dropped'>,
   ) {}
 
   /**
@@ -46,6 +51,7 @@ export class AttributeHandler {
     try {
       await this.bus.publish(indicator, onDelivered ? { onDelivered, token } : undefined);
     } catch (e) {
+      // Not a drop: the Kafka intake retries the message until the bus takes it.
       return this.failed(e, where, indicator);
     }
     return this.published(where, indicator);
@@ -64,11 +70,15 @@ export class AttributeHandler {
     try {
       publishing = this.bus.publish(indicator);
     } catch (e) {
+      this.metrics.dropped('error');
       return Promise.resolve(this.failed(e, where, indicator));
     }
     return publishing.then(
       () => this.published(where, indicator),
-      (e: unknown) => this.failed(e, where, indicator),
+      (e: unknown) => {
+        this.metrics.dropped('error');
+        return this.failed(e, where, indicator);
+      },
     );
   }
 
@@ -80,12 +90,14 @@ export class AttributeHandler {
       message = JSON.parse(text);
     } catch (e) {
       this.counters.invalid++;
+      this.metrics.dropped('invalid');
       this.logger.error('Skipping MISP message that is not JSON', { source: where, error: (e as Error).message, text: text.slice(0, 200) });
       return undefined;
     }
     const attribute = (message as { Attribute?: unknown } | null)?.Attribute;
     if (!isWhitelisted(message, this.filters)) {
       this.counters.filtered++;
+      this.metrics.dropped('filtered');
       if (this.logger.isDebugEnabled()) this.logger.debug('MISP attribute not whitelisted by the filters, dropped', { source: where, uuid: attributeUuid(attribute) });
       return undefined;
     }
@@ -94,11 +106,13 @@ export class AttributeHandler {
       indicator = mapAttribute(attribute, (message as { action?: unknown }).action);
     } catch (e) {
       this.counters.invalid++;
+      this.metrics.dropped('invalid');
       this.logger.warn('Skipping MISP attribute that cannot be mapped to STIX', { source: where, uuid: attributeUuid(attribute), error: (e as Error).message });
       return undefined;
     }
     if (!indicator) {
       this.counters.ignored++;
+      this.metrics.dropped('not_ids');
       if (this.logger.isDebugEnabled()) this.logger.debug('MISP attribute is not an IoC (to_ids false), dropped', { source: where, uuid: attributeUuid(attribute) });
       return undefined;
     }

@@ -11,7 +11,14 @@
  * partition is revoked, and at shutdown, after the bus stopped the intake
  * (`stopIntake`) and drained what was in flight. When the bus refuses an
  * indicator, the message is retried and its offset stays uncommitted.
+ *
+ * librdkafka reports an unreachable broker many times a second ("all broker
+ * connections are down", one per reconnect attempt and per broker): its
+ * errors are logged at most once per error code every 10 s (LogLimiter),
+ * and the peer state (`threatbus_peer_up{peer="kafka"}`) follows them: down
+ * on ALL_BROKERS_DOWN, up again once a metadata request is answered.
  */
+import { LogLimiter } from 'threatbus';
 import type { Logger } from 'threatbus';
 import type { KafkaConfig } from '../config';
 import { CONFIG_PATH } from '../config';
@@ -48,6 +55,7 @@ export interface RdKafkaConsumer {
   incrementalUnassign?(partitions: RdKafkaTopicPartition[]): void;
   rebalanceProtocol?(): string;
   disconnect(cb: (err?: unknown) => void): void;
+  getMetadata?(options: { timeout?: number }, cb: (err: RdKafkaError | null) => void): void;
   on(event: 'event.error', listener: (err: RdKafkaError) => void): void;
   on(event: 'offset.commit', listener: (err: RdKafkaError | undefined, offsets: RdKafkaTopicPartition[]) => void): void;
 }
@@ -73,6 +81,13 @@ const REVOKE_PARTITIONS = -174;
  */
 const TOPIC_LEVEL = ['auto.offset.reset', 'auto.commit.enable', 'auto.commit.interval.ms', 'offset.store.method', 'offset.store.path', 'offset.store.sync.interval.ms', 'consume.callback.max.messages'];
 const RETRY_MS = 1000;
+/** librdkafka's "all broker connections are down" (RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN). */
+const ALL_BROKERS_DOWN = -187;
+/** While the brokers are down: how often a metadata request checks whether one is back. */
+const RECHECK_MS = 2000;
+
+/** The peer's state, for `threatbus_peer_up` and /readyz. */
+export type PeerListener = (up: boolean, detail: string) => void;
 
 /** What the receiver hands each message to; `onDelivered(token)` once every local subscriber took it. */
 export type PayloadHandler = (json: string, where: string, onDelivered: DeliveryListener, token: number) => Promise<Outcome>;
@@ -86,12 +101,46 @@ export class KafkaReceiver {
   private stopped = false;
   /** Progress of every assigned partition, by `topic\0partition`. */
   private readonly progress = new Map<string, PartitionProgress>();
+  private readonly limiter: LogLimiter;
+  /** Messages taken from Kafka (each once, however often the bus refused it). */
+  consumed = 0;
+  private brokersDown = false;
+  private lastRecheck = 0;
 
   constructor(
     private readonly config: KafkaConfig,
     private readonly onPayload: PayloadHandler,
     private readonly logger: Logger,
-  ) {}
+    private readonly onPeer: PeerListener = () => {},
+  ) {
+    this.limiter = new LogLimiter(logger);
+  }
+
+  /** How often each librdkafka error code was reported (logged or not). */
+  get errorCounts(): Record<string, number> {
+    return this.limiter.counts();
+  }
+
+  private onKafkaError(err: RdKafkaError): void {
+    this.limiter.error(`kafka.${err.code ?? 'unknown'}`, `Kafka error: ${err.message}`, { source: this.description, code: err.code });
+    if (err.code === ALL_BROKERS_DOWN && !this.brokersDown && !this.stopped) {
+      this.brokersDown = true;
+      this.onPeer(false, 'all broker connections are down');
+    }
+  }
+
+  /** While the brokers are down, ask one for metadata now and then: an answer means the consumer can reach Kafka again. */
+  private recheck(consumer: RdKafkaConsumer): void {
+    const now = Date.now();
+    if (!this.brokersDown || !consumer.getMetadata || now - this.lastRecheck < RECHECK_MS) return;
+    this.lastRecheck = now;
+    consumer.getMetadata({ timeout: RECHECK_MS }, (err) => {
+      if (err || this.stopped || !this.brokersDown) return;
+      this.brokersDown = false;
+      this.onPeer(true, 'connected');
+      this.logger.info('Kafka brokers reachable again', { source: this.description });
+    });
+  }
 
   get description(): string {
     return `kafka ${String(this.config.config['bootstrap.servers'] ?? this.config.config['metadata.broker.list'] ?? '?')} topics ${this.config.topics.join(',')}`;
@@ -116,7 +165,7 @@ export class KafkaReceiver {
     settings.offset_commit_cb = true;
     const topicSettings = Object.fromEntries(TOPIC_LEVEL.filter((k) => k in settings).map((k) => [k, settings[k]]));
     const consumer = (this.client = new kafka.KafkaConsumer(settings, topicSettings));
-    consumer.on('event.error', (err) => this.logger.error(`Kafka error: ${err.message}`, { source: this.description }));
+    consumer.on('event.error', (err) => this.onKafkaError(err));
     consumer.on('offset.commit', (err, offsets) => {
       if (!err) return;
       // Commit again at the next interval.
@@ -132,6 +181,7 @@ export class KafkaReceiver {
     consumer.setDefaultConsumeTimeout(Math.round(this.config.poll_interval * 1000));
     consumer.subscribe(this.config.topics);
     this.consumer = consumer;
+    this.onPeer(true, 'connected');
     this.loop = this.run(consumer);
     this.commitTimer = setInterval(() => this.commit(undefined, false), this.config.commit_interval * 1000);
     this.commitTimer.unref();
@@ -178,11 +228,18 @@ export class KafkaReceiver {
         messages = await this.poll(consumer);
       } catch (e) {
         if (this.stopped) return;
-        this.logger.error(`Kafka error: ${(e as Error).message}`, { source: this.description });
+        this.onKafkaError(e as RdKafkaError);
+        this.recheck(consumer);
         await new Promise((r) => setTimeout(r, this.config.poll_interval * 1000));
         continue;
       }
+      if (messages.length > 0 && this.brokersDown) {
+        this.brokersDown = false;
+        this.onPeer(true, 'connected');
+      }
+      this.recheck(consumer);
       for (const m of messages) {
+        this.consumed++;
         const where = `kafka ${m.topic}[${m.partition}]@${m.offset}`;
         const text = m.value === null ? '' : m.value.toString('utf8');
         const progress = this.partition(m.topic, m.partition);
