@@ -11,12 +11,12 @@ import { stringify as toYaml } from 'yaml';
 import { ConfigError } from './config/validate';
 import { maskSecrets } from './config/mask';
 import { normalizeLogLevel } from './logging';
-import { planBus } from './plan';
-import type { BusPlan } from './plan';
-import { rawConfigFrom, startThreatBus } from './start';
-import { describeFailure, looksLikeBug } from './failure';
-import { errorText, installLastResortHandlers, keepAliveWatchingParent } from './lifecycle';
-import type { StartedBus } from './start';
+import { planBus } from './runtime/plan';
+import type { BusPlan } from './runtime/plan';
+import { rawConfigFrom, startThreatBus } from './runtime/start';
+import { describeFailure, looksLikeBug } from './runtime/failure';
+import { errorText, installLastResortHandlers, keepAliveWatchingParent } from './runtime/lifecycle';
+import type { StartedBus } from './runtime/start';
 
 // require(), not import: package.json lies outside the TypeScript rootDir.
 const { version } = require('../package.json') as { version: string };

@@ -7,25 +7,25 @@
 export * from './errors';
 export * from './stix';
 export * from './messages';
-export { encodeMessage, decodeMessage, toMessage, parseJson, MessageDecodeError } from './codec';
-export { pythonJsonStringify, MessageEncodeError, MAX_ENCODE_DEPTH } from './pyjson';
-export { createMessageMemo } from './message-memo';
-export { isJsonObject } from './json-object';
-export type { JsonObject, JsonValue } from './json-object';
-export type { MessageMemo } from './message-memo';
-export { MessageQueue, DEFAULT_QUEUE_CAPACITY, warnOnOverflow } from './queue';
-export type { Subscriber, MessageQueueOptions } from './queue';
+export { encodeMessage, decodeMessage, decodeEncodedMessage, toMessage, parseJson, MessageDecodeError } from './wire/codec';
+export { pythonJsonStringify, MessageEncodeError, MAX_ENCODE_DEPTH } from './wire/pyjson';
+export { createMessageMemo } from './wire/message-memo';
+export { isJsonObject } from './wire/json-object';
+export type { JsonObject, JsonValue } from './wire/json-object';
+export type { MessageMemo } from './wire/message-memo';
+export { MessageQueue, DEFAULT_QUEUE_CAPACITY, warnOnOverflow } from './runtime/queue';
+export type { Subscriber, MessageQueueOptions } from './runtime/queue';
 export { LogLimiter, DEFAULT_LOG_INTERVAL_MS } from './log-limit';
-export { markDelivered } from './delivery';
-export type { DeliveryListener, PublishOptions } from './delivery';
+export { markDelivered } from './runtime/delivery';
+export type { DeliveryListener, PublishOptions } from './runtime/delivery';
 export * from './plugin';
 export { createLogger, silentLogger, normalizeLogLevel, DEFAULT_LOGGING, LOG_LEVEL_NAMES } from './logging';
 export type { Logger, LogMeta, LoggingConfig, LogLevelName, LoggerHandle } from './logging';
 export * from './config';
-export type { PlanOptions, ThreatBusConfig } from './plan';
+export type { PlanOptions, ThreatBusConfig } from './runtime/plan';
 // The runtime (ThreatBus, TopicRouter, planBus, discovery, the in-memory backbone) is not part of the
 // contract: the CLI and threatbus/testing import it directly; embedders start a bus with startThreatBus.
-export { startThreatBus } from './start';
+export { startThreatBus } from './runtime/start';
 export { BusMetrics, detachedPluginMetrics, startMetricsServer, MetricsListenError } from './metrics';
 export type { PluginMetrics, PluginCounter, PluginGauge, PluginHistogram, MetricMessageType, MetricsServer, MetricsServerConfig } from './metrics';
-export type { StartOptions, StartedBus } from './start';
+export type { StartOptions, StartedBus } from './runtime/start';

@@ -19,8 +19,8 @@
 import type { Logger } from './logging';
 import type { PluginMetrics } from './metrics/types';
 import type { Message, SnapshotRequest } from './messages';
-import type { Subscriber } from './queue';
-import type { PublishOptions } from './delivery';
+import type { Subscriber } from './runtime/queue';
+import type { PublishOptions } from './runtime/delivery';
 import type { Indicator, Sighting } from './stix/types';
 
 /** A JSON schema object (draft-07, as ajv takes it). */

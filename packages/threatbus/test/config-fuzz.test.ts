@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { applyEnvOverrides, ConfigError, parseConfigYaml } from '../src';
-import { planBus } from '../src/plan';
+import { planBus } from '../src/runtime/plan';
 
 function onlyConfigErrors(run: () => unknown): void {
   try {

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadVectors } from '../../../tools/vectors';
 import { loadRawConfig, parseEnvValue, maskSecrets, applyEnvOverrides, defineAppPlugin } from '../src';
-import { planBus } from '../src/plan';
+import { planBus } from '../src/runtime/plan';
 import { configErrorLines } from '../src/testing/config';
 import type { RawConfig } from '../src';
 import { makeProject } from './fixtures';

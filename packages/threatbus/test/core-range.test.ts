@@ -2,9 +2,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, startThreatBus, createLogger } from '../src';
-import { planBus } from '../src/plan';
-import { CORE_VERSION } from '../src/discovery';
-import { satisfiesRange } from '../src/version-range';
+import { planBus } from '../src/runtime/plan';
+import { CORE_VERSION } from '../src/runtime/discovery';
+import { satisfiesRange } from '../src/runtime/version-range';
 import { runCli } from './cli-process';
 import { makeProject } from './fixtures';
 

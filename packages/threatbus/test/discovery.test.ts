@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, startThreatBus, createLogger } from '../src';
-import { discoverPlugins } from '../src/discovery';
-import { planBus } from '../src/plan';
+import { discoverPlugins } from '../src/runtime/discovery';
+import { planBus } from '../src/runtime/plan';
 import { makeProject } from './fixtures';
 
 describe('plugin discovery with fixture packages in a temporary node_modules', () => {

@@ -1,5 +1,5 @@
 import { loadVectors } from '../../../tools/vectors';
-import { TopicRouter } from '../src/router';
+import { TopicRouter } from '../src/runtime/router';
 import { MessageQueue, createSnapshotRequest, createSnapshotEnvelope, parseIndicator, parseSighting, routingTopic, defineAppPlugin, startThreatBus, silentLogger } from '../src';
 import type { AppBus, Message, Subscriber } from '../src';
 

@@ -1,5 +1,5 @@
 import { defineAppPlugin, startThreatBus, silentLogger, parseIndicator, parseSighting, MessageType } from '../src';
-import { SeenIds } from '../src/seen-ids';
+import { SeenIds } from '../src/runtime/seen-ids';
 import type { AppBus, Message, SnapshotRequest, SnapshotReply, Indicator, Subscriber } from '../src';
 
 const old = (n: number): Indicator =>

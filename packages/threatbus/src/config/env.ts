@@ -5,7 +5,7 @@
  * environment wins over the file. This fixes dynaconf's upper-casing of
  * nested keys, which made deep overrides silently ineffective in the original.
  */
-import type { JsonObject } from '../json-object';
+import type { JsonObject } from '../wire/json-object';
 import { parse as parseYaml } from 'yaml';
 import { parseEnv } from 'node:util';
 import { readFileSync, existsSync } from 'node:fs';

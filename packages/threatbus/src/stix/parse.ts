@@ -12,7 +12,7 @@ import { validatePattern } from './pattern';
 import { isSimpleValidPattern } from './simple-pattern';
 import { INDICATOR_PROPERTY_ORDER, SIGHTING_PROPERTY_ORDER } from './types';
 import type { Indicator, Sighting, StixObject } from './types';
-import { isJsonObject } from '../json-object';
+import { isJsonObject } from '../wire/json-object';
 import { MAX_VALUE_DEPTH, pathTooDeep } from './nesting';
 
 const TYPE_RE = /^[a-z0-9][a-z0-9-]*[a-z0-9]$|^[a-z0-9]$/;
@@ -35,7 +35,7 @@ export function newStixId(type: string): string {
   return `${type}--${randomUUID()}`;
 }
 
-import type { JsonObject as Json } from '../json-object';
+import type { JsonObject as Json } from '../wire/json-object';
 export type { Json };
 
 class Checker {

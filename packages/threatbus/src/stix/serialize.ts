@@ -2,10 +2,10 @@
  * Serialisation of STIX objects in the property order of the Python stix2
  * library (spec/core.md §10.2): declared properties first, custom ones sorted.
  */
-import { checkEncodeDepth, MAX_ENCODE_DEPTH, pythonJsonAt, pythonJsonString } from '../pyjson';
+import { checkEncodeDepth, MAX_ENCODE_DEPTH, pythonJsonAt, pythonJsonString } from '../wire/pyjson';
 import { INDICATOR_PROPERTY_ORDER, SIGHTING_PROPERTY_ORDER } from './types';
 import type { StixObject } from './types';
-import { isJsonObject } from '../json-object';
+import { isJsonObject } from '../wire/json-object';
 
 interface PropertyOrder {
   list: readonly string[];

@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import type { BackboneContext, BackbonePlugin, BackbonePluginDefinition } from '../plugin';
 import type { Message } from '../messages';
 import { MessageType, createSnapshotEnvelope, createSnapshotRequest } from '../messages';
-import { encodeMessage } from '../codec';
+import { encodeMessage } from '../wire/codec';
 import { createIndicator, createSighting } from '../stix/create';
 import { recordingLogger } from './logger';
 import type { RecordingLogger } from './logger';

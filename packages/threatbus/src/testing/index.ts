@@ -16,8 +16,8 @@ export type { TestBus, TestBusOptions } from './test-bus';
 export { validatedConfig } from './plugin-context';
 export { configErrorLines } from './config';
 /** What the bus would run for a config (validated sections, secrets, warnings), or the ConfigError `threatbus --check` would report. */
-export { planBus } from '../plan';
-export type { BusPlan, PlannedPlugin } from '../plan';
+export { planBus } from '../runtime/plan';
+export type { BusPlan, PlannedPlugin } from '../runtime/plan';
 export { backboneContract } from './backbone-contract';
 export type { BackboneMedium, BackboneMediumFactory } from './backbone-contract';
 export { appContract } from './app-contract';

@@ -1,6 +1,6 @@
 /** Creating a plugin instance outside a bus, with its config validated as the bus would. */
 import { ConfigError, validateAgainst } from '../config/validate';
-import { isJsonObject } from '../json-object';
+import { isJsonObject } from '../wire/json-object';
 import type { PluginDefinition } from '../plugin';
 import type { Logger } from '../logging';
 import { detachedPluginMetrics } from '../metrics/registry';

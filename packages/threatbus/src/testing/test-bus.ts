@@ -2,10 +2,10 @@
  * `startTestBus`: a real bus in the test's process, with the plugins under
  * test given directly (no discovery), a probe app, and a recording logger.
  */
-import { startThreatBus } from '../start';
-import type { StartedBus } from '../start';
+import { startThreatBus } from '../runtime/start';
+import type { StartedBus } from '../runtime/start';
 import type { PluginDefinition } from '../plugin';
-import { isJsonObject } from '../json-object';
+import { isJsonObject } from '../wire/json-object';
 import { probeApp } from './probe';
 import type { Probe, ProbeOptions } from './probe';
 import { recordingLogger } from './logger';

@@ -18,12 +18,12 @@
  * `dedupeIdleMs` (default 10 minutes) or the requester unsubscribes.
  */
 import { randomUUID } from 'node:crypto';
-import { createSnapshotEnvelope, createSnapshotRequest, messageTypeName, snapshotTypesForTopic, MessageType, Topic } from './messages';
-import type { Message, SnapshotEnvelope, SnapshotRequest } from './messages';
-import type { Logger } from './logging';
-import type { AppPlugin } from './plugin';
+import { createSnapshotEnvelope, createSnapshotRequest, messageTypeName, snapshotTypesForTopic, MessageType, Topic } from '../messages';
+import type { Message, SnapshotEnvelope, SnapshotRequest } from '../messages';
+import type { Logger } from '../logging';
+import type { AppPlugin } from '../plugin';
 import type { Subscriber } from './queue';
-import type { Indicator, Sighting } from './stix/types';
+import type { Indicator, Sighting } from '../stix/types';
 import { SeenIds } from './seen-ids';
 
 /** How long the ids sent for one snapshot are remembered after its last envelope. */

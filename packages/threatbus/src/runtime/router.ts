@@ -10,8 +10,8 @@
  * It lives in the core, not in the backbones, so every backbone shares one
  * routing rule: a backbone moves messages, the router hands them out.
  */
-import { routingTopic } from './messages';
-import type { Message } from './messages';
+import { routingTopic } from '../messages';
+import type { Message } from '../messages';
 import type { Subscriber } from './queue';
 import { pendingDelivery } from './delivery';
 

@@ -4,7 +4,7 @@
  * does not answer. A stack trace only for what looks like a bug in Threat Bus
  * or a plugin (TypeError and the like), or with --log-level debug.
  */
-import { ConfigError } from './config/validate';
+import { ConfigError } from '../config/validate';
 
 /** Error classes that mean a programming mistake, not an operating condition. */
 const BUG_CLASSES = [TypeError, RangeError, ReferenceError, SyntaxError, EvalError, URIError];

@@ -12,8 +12,8 @@
 import { createRequire } from 'node:module';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PluginDefinition, PluginKind, PluginManifest } from './plugin';
-import { ErrorCode, ThreatBusError } from './errors';
+import type { PluginDefinition, PluginKind, PluginManifest } from '../plugin';
+import { ErrorCode, ThreatBusError } from '../errors';
 import { satisfiesRange } from './version-range';
 
 export interface InstalledPlugin extends PluginManifest {
@@ -28,7 +28,7 @@ export interface InstalledPlugin extends PluginManifest {
 
 // require(), not import: package.json lies outside the TypeScript rootDir.
 /** The version of this core, compared with every plugin's `core` range. */
-export const CORE_VERSION: string = (require('../package.json') as { version: string }).version;
+export const CORE_VERSION: string = (require('../../package.json') as { version: string }).version;
 
 export const PACKAGE_PREFIX = 'threatbus-';
 

@@ -5,13 +5,13 @@
  * reports what is wrong, with a property path.
  */
 import { pythonJsonStringify } from './pyjson';
-import { stixJson } from './stix/serialize';
-import { parseOwnedStixObject, parseStixObject, describe } from './stix/parse';
-import { StixValidationError } from './stix/errors';
-import { MessageType } from './messages';
+import { stixJson } from '../stix/serialize';
+import { parseOwnedStixObject, parseStixObject, describe } from '../stix/parse';
+import { StixValidationError } from '../stix/errors';
+import { MessageType } from '../messages';
 import { createMessageMemo } from './message-memo';
-import type { Message, SnapshotEnvelope, SnapshotRequest } from './messages';
-import { ErrorCode, ThreatBusError } from './errors';
+import type { Message, SnapshotEnvelope, SnapshotRequest } from '../messages';
+import { ErrorCode, ThreatBusError } from '../errors';
 
 /**
  * A message off the wire could not be decoded. `path` points at the offending
@@ -42,16 +42,21 @@ const encoded = createMessageMemo<string>('threatbus.encoded');
  * client library.
  */
 export function encodeMessage(message: Message, options?: { memoise?: boolean }): string {
-  if (options?.memoise === false) return encodeUncached(message);
+  if (options?.memoise === false) return encodeUncached(message, false);
   let text = encoded.get(message);
   if (text === undefined) {
-    text = encodeUncached(message);
+    text = encodeUncached(message, true);
     encoded.set(message, text);
   }
   return text;
 }
 
-function encodeUncached(message: Message): string {
+/**
+ * `memoised`: the body of an envelope may use (and keep) its own memoised
+ * encoding, so an envelope around a body whose text is known (a stored
+ * object, see decodeEncodedMessage) costs a concatenation.
+ */
+function encodeUncached(message: Message, memoised: boolean): string {
   switch (message.type) {
     case 'indicator':
     case 'sighting':
@@ -65,7 +70,7 @@ function encodeUncached(message: Message): string {
       });
     case 'snapshotenvelope':
       return `{"type": "snapshotenvelope", "snapshot_type": ${pythonJsonStringify(message.snapshot_type)}, ` +
-        `"snapshot_id": ${pythonJsonStringify(message.snapshot_id)}, "body": ${stixJson(message.body)}}`;
+        `"snapshot_id": ${pythonJsonStringify(message.snapshot_id)}, "body": ${memoised ? encodeMessage(message.body) : stixJson(message.body)}}`;
   }
 }
 
@@ -82,6 +87,27 @@ export function parseJson(text: string): unknown {
 export function decodeMessage(text: string): Message {
   // The parsed value is ours alone: checked in place, not copied.
   return checkMessage(parseJson(text), true);
+}
+
+/**
+ * A message from text this bus encoded itself (encodeMessage's output, kept
+ * for instance as a row of the store), with the text kept as the message's
+ * encoding: no wire encodes it again, and an envelope around it costs a
+ * concatenation. Parsed but NOT validated (only that it is a JSON object
+ * with a message type): the text must be what encodeMessage returned for a
+ * message that was validated when it entered the bus, or other bytes than
+ * the original's would go out on every wire. For any other text, use
+ * decodeMessage. Throws MessageDecodeError for malformed JSON or a value
+ * that is not a message.
+ */
+export function decodeEncodedMessage(text: string): Message {
+  const value = parseJson(text);
+  const type = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
+  if (type !== 'indicator' && type !== 'sighting' && type !== 'snapshotrequest' && type !== 'snapshotenvelope') {
+    throw new MessageDecodeError('type', `not an encoded bus message (type ${describe(type)})`);
+  }
+  encoded.set(value as Message, text);
+  return value as Message;
 }
 
 /** Validate a parsed JSON value as a bus message, dispatching on its `type`. */

@@ -2,16 +2,16 @@
  * One call from config to running bus, used by the CLI and by anyone who
  * embeds the bus (tests of plugins, benchmarks).
  */
-import { loadRawConfig } from './config/load';
-import { applyEnvOverrides } from './config/env';
-import type { RawConfig } from './config/load';
-import { createLogger } from './logging';
-import type { Logger, LoggingConfig } from './logging';
+import { loadRawConfig } from '../config/load';
+import { applyEnvOverrides } from '../config/env';
+import type { RawConfig } from '../config/load';
+import { createLogger } from '../logging';
+import type { Logger, LoggingConfig } from '../logging';
 import { planBus } from './plan';
 import type { PlanOptions } from './plan';
 import { ThreatBus } from './bus';
-import { BusMetrics, startMetricsServer } from './metrics';
-import type { MetricsServer } from './metrics';
+import { BusMetrics, startMetricsServer } from '../metrics';
+import type { MetricsServer } from '../metrics';
 
 export interface StartOptions extends PlanOptions {
   /** Config file path (-c); default ./config.yaml or ./config.yml. Ignored when `config` is given. */

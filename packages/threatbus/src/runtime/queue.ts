@@ -7,8 +7,8 @@
  * the one worth keeping), counted in `dropped`, and reported through
  * `onOverflow` (the bus logs it, rate-limited).
  */
-import type { Message } from './messages';
-import type { Logger } from './logging';
+import type { Message } from '../messages';
+import type { Logger } from '../logging';
 import { markDelivered } from './delivery';
 
 /** Anything that accepts delivered messages. Called synchronously by the router; must not throw. */

@@ -8,7 +8,7 @@
  * writing the same bytes keeps byte-level compatibility with apps and with a
  * Python bus sharing a RabbitMQ exchange. Decoders never depend on it.
  */
-import { ErrorCode, ThreatBusError } from './errors';
+import { ErrorCode, ThreatBusError } from '../errors';
 
 /** Strings Python writes verbatim between quotes: printable ASCII except `"` and `\`. */
 const VERBATIM = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;

@@ -8,17 +8,17 @@
  */
 import { TopicRouter } from './router';
 import { SnapshotCoordinator } from './snapshots';
-import { Topic, routingTopic } from './messages';
-import type { Message } from './messages';
+import { Topic, routingTopic } from '../messages';
+import type { Message } from '../messages';
 import { DeliveryTracker } from './delivery';
 import type { PublishOptions } from './delivery';
-import type { Logger } from './logging';
-import type { AppBus, AppPlugin, BackbonePlugin, SubscribeOptions, SubscribeResult } from './plugin';
+import type { Logger } from '../logging';
+import type { AppBus, AppPlugin, BackbonePlugin, SubscribeOptions, SubscribeResult } from '../plugin';
 import type { Subscriber } from './queue';
 import type { BusPlan } from './plan';
-import { ErrorCode, ThreatBusError } from './errors';
-import { BusMetrics } from './metrics/registry';
-import type { MetricMessageType } from './metrics/types';
+import { ErrorCode, ThreatBusError } from '../errors';
+import { BusMetrics } from '../metrics/registry';
+import type { MetricMessageType } from '../metrics/types';
 
 /** How long shutdown waits for messages in flight to reach their subscribers (below the CLI's 10 s stop limit). */
 const DRAIN_TIMEOUT_MS = 5_000;

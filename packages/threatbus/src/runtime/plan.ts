@@ -4,19 +4,19 @@
  * problem at once. `threatbus --check` prints a plan; `ThreatBus` runs one.
  */
 import { dirname } from 'node:path';
-import { coreConfigSchema } from './config/schema';
-import { ConfigError, validateAgainst } from './config/validate';
-import type { ConfigProblem } from './config/validate';
-import type { RawConfig } from './config/load';
+import { coreConfigSchema } from '../config/schema';
+import { ConfigError, validateAgainst } from '../config/validate';
+import type { ConfigProblem } from '../config/validate';
+import type { RawConfig } from '../config/load';
 import { discoverPlugins, loadPlugin, pluginKey, suggestedPackage } from './discovery';
 import type { InstalledPlugin } from './discovery';
-import { inmemBackbone } from './backbones/inmem';
-import { normalizeLogLevel } from './logging';
-import type { LoggingConfig } from './logging';
-import type { MetricsServerConfig } from './metrics/server';
-import type { AppPluginDefinition, BackbonePluginDefinition, PluginConfigProblem, PluginDefinition, PluginKind } from './plugin';
-import { isJsonObject } from './json-object';
-import { ErrorCode, isThreatBusError } from './errors';
+import { inmemBackbone } from '../backbones/inmem';
+import { normalizeLogLevel } from '../logging';
+import type { LoggingConfig } from '../logging';
+import type { MetricsServerConfig } from '../metrics/server';
+import type { AppPluginDefinition, BackbonePluginDefinition, PluginConfigProblem, PluginDefinition, PluginKind } from '../plugin';
+import { isJsonObject } from '../wire/json-object';
+import { ErrorCode, isThreatBusError } from '../errors';
 
 export interface ThreatBusConfig {
   logging: LoggingConfig;
