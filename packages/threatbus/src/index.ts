@@ -14,7 +14,7 @@ export { isJsonObject } from './wire/json-object';
 export type { JsonObject, JsonValue } from './wire/json-object';
 export type { MessageMemo } from './wire/message-memo';
 export { MessageQueue, DEFAULT_QUEUE_CAPACITY, warnOnOverflow } from './runtime/queue';
-export type { Subscriber, MessageQueueOptions } from './runtime/queue';
+export type { MessageSubscriber, Subscriber, MessageQueueOptions } from './runtime/queue';
 export { LogLimiter, DEFAULT_LOG_INTERVAL_MS } from './log-limit';
 export { markDelivered } from './runtime/delivery';
 export type { DeliveryListener, PublishOptions } from './runtime/delivery';

@@ -19,7 +19,7 @@
 import type { Logger } from './logging';
 import type { PluginMetrics } from './metrics/types';
 import type { Message, SnapshotRequest } from './messages';
-import type { Subscriber } from './runtime/queue';
+import type { MessageSubscriber } from './runtime/queue';
 import type { PublishOptions } from './runtime/delivery';
 import type { Indicator, Sighting } from './stix/types';
 
@@ -86,15 +86,15 @@ export interface AppBus {
    */
   publish(message: Message, options?: PublishOptions): Promise<void>;
   /** Deliver messages whose routing topic starts with `topic` to `subscriber`. */
-  subscribe(topic: string, subscriber: Subscriber, options?: SubscribeOptions): SubscribeResult;
+  subscribe(topic: string, subscriber: MessageSubscriber, options?: SubscribeOptions): SubscribeResult;
   /** Remove exactly the registration made by `subscribe(topic, subscriber)`. */
-  unsubscribe(topic: string, subscriber: Subscriber): void;
+  unsubscribe(topic: string, subscriber: MessageSubscriber): void;
 }
 
 /** How an app answers a snapshot request. */
 export interface SnapshotReply {
   /** The local subscriber that asked, when it lives in this bus process; an app forwarding requests to its own clients must skip it. */
-  readonly requester?: Subscriber;
+  readonly requester?: MessageSubscriber;
   /** Send one historic indicator or sighting to the requester (wrapped in a SnapshotEnvelope). */
   send(body: Indicator | Sighting): Promise<void>;
 }

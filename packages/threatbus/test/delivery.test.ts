@@ -4,7 +4,7 @@
  * intakes, drains, then stops the apps (docs/reliability.md).
  */
 import { defineAppPlugin, markDelivered, MessageQueue, parseIndicator, silentLogger, startThreatBus } from '../src';
-import type { AppBus, AppPlugin, DeliveryListener, Message, Subscriber } from '../src';
+import type { AppBus, AppPlugin, DeliveryListener, Message, MessageSubscriber } from '../src';
 
 function indicator(n: number): Message {
   return parseIndicator({ type: 'indicator', spec_version: '2.1', pattern: `[domain-name:value = 'd${n}.example.com']`, pattern_type: 'stix' });
@@ -44,9 +44,9 @@ test('delivered once every tracking subscriber took the message; plain subscribe
   const { started, bus } = await start();
   try {
     const queue = new MessageQueue<Message>();
-    const plain: Subscriber = { push: () => {} };
+    const plain: MessageSubscriber = { push: () => {} };
     const held: Message[] = [];
-    const tracking: Subscriber = { tracksDelivery: true, push: (m) => void held.push(m) };
+    const tracking: MessageSubscriber = { tracksDelivery: true, push: (m) => void held.push(m) };
     bus.subscribe('stix2/indicator', queue);
     bus.subscribe('stix2/indicator', plain);
     bus.subscribe('stix2', tracking);
@@ -74,7 +74,7 @@ test('no subscriber: delivered when published; a dropped or cleared message coun
     await bus.publish(indicator(1), { onDelivered: r, token: 1 });
     expect(r.tokens).toEqual([1]);
     const small = new MessageQueue<Message>({ capacity: 1, deliveredOnTake: false });
-    const sub: Subscriber & { queue: MessageQueue<Message> } = { tracksDelivery: true, queue: small, push: (m) => small.push(m) };
+    const sub: MessageSubscriber & { queue: MessageQueue<Message> } = { tracksDelivery: true, queue: small, push: (m) => small.push(m) };
     bus.subscribe('stix2/indicator', sub);
     await bus.publish(indicator(2), { onDelivered: r, token: 2 });
     await bus.publish(indicator(3), { onDelivered: r, token: 3 }); // drops 2

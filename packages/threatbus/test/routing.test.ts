@@ -1,7 +1,7 @@
 import { loadVectors } from '../../../tools/vectors';
 import { TopicRouter } from '../src/runtime/router';
 import { MessageQueue, createSnapshotRequest, createSnapshotEnvelope, parseIndicator, parseSighting, routingTopic, defineAppPlugin, startThreatBus, silentLogger } from '../src';
-import type { AppBus, Message, Subscriber } from '../src';
+import type { AppBus, Message, MessageSubscriber } from '../src';
 
 const indicator = parseIndicator({ type: 'indicator', spec_version: '2.1', pattern: "[ipv4-addr:value = '6.6.6.6']", pattern_type: 'stix' });
 const sighting = parseSighting({ type: 'sighting', spec_version: '2.1', sighting_of_ref: indicator.id });
@@ -22,9 +22,9 @@ describe('backbone-routing vectors: prefix rule', () => {
       const router = new TopicRouter();
       if (!message) {
         // 'plain dict': only the four message types can be published; the prefix rule itself still holds.
-        const label = new Map<Subscriber, string>();
+        const label = new Map<MessageSubscriber, string>();
         for (const topic of v.input.subscriptions) {
-          const s: Subscriber = { push: () => undefined };
+          const s: MessageSubscriber = { push: () => undefined };
           label.set(s, topic);
           router.subscribe(topic, s);
         }
@@ -40,7 +40,7 @@ describe('backbone-routing vectors: prefix rule', () => {
       // The original delivered once per matching registration; we deliver once per subscriber (spec/quirks.md B1).
       const both = new TopicRouter();
       let copies = 0;
-      const s: Subscriber = { push: () => copies++ };
+      const s: MessageSubscriber = { push: () => copies++ };
       both.subscribe('stix2', s);
       both.subscribe('stix2/indicator', s);
       both.deliver(message);
@@ -52,7 +52,7 @@ describe('backbone-routing vectors: prefix rule', () => {
 describe('TopicRouter', () => {
   test('unsubscribe removes exactly one registration', () => {
     const r = new TopicRouter();
-    const s: Subscriber = { push: jest.fn() };
+    const s: MessageSubscriber = { push: jest.fn() };
     r.subscribe('stix2', s);
     r.subscribe('stix2/indicator', s);
     expect(r.unsubscribe('stix2', s)).toBe(true);
@@ -68,7 +68,7 @@ describe('TopicRouter', () => {
   test('a subscriber that throws does not stop delivery to the others', () => {
     const errors: unknown[] = [];
     const r = new TopicRouter((e) => errors.push(e));
-    const good: Subscriber = { push: jest.fn() };
+    const good: MessageSubscriber = { push: jest.fn() };
     r.subscribe('stix2', { push: () => { throw new Error('boom'); } });
     r.subscribe('stix2', good);
     r.deliver(indicator);

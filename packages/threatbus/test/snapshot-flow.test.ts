@@ -1,13 +1,13 @@
 import { defineAppPlugin, startThreatBus, silentLogger, parseIndicator, parseSighting, MessageType } from '../src';
 import { SeenIds } from '../src/runtime/seen-ids';
-import type { AppBus, Message, SnapshotRequest, SnapshotReply, Indicator, Subscriber } from '../src';
+import type { AppBus, Message, SnapshotRequest, SnapshotReply, Indicator, MessageSubscriber } from '../src';
 
 const old = (n: number): Indicator =>
   parseIndicator({ type: 'indicator', spec_version: '2.1', pattern: `[ipv4-addr:value = '10.0.0.${n}']`, pattern_type: 'stix' });
 
 /** Two fake apps: `history` answers indicator snapshots; `client` subscribes and also answers (like a zmq app would). */
 function fakeApps() {
-  const requestsSeen: { app: string; request: SnapshotRequest; requester?: Subscriber }[] = [];
+  const requestsSeen: { app: string; request: SnapshotRequest; requester?: MessageSubscriber }[] = [];
   let clientBus!: AppBus;
   const history = defineAppPlugin({
     name: 'history',
@@ -55,7 +55,7 @@ test('a snapshot reaches every app that can answer, and the envelopes reach only
   try {
     const requester: Message[] = [];
     const bystander: Message[] = [];
-    const requesterSub: Subscriber = { push: (m) => requester.push(m) };
+    const requesterSub: MessageSubscriber = { push: (m) => requester.push(m) };
     f.bus().subscribe('stix2/indicator', { push: (m) => bystander.push(m) });
     const { snapshotId } = f.bus().subscribe('stix2', requesterSub, { snapshotSeconds: 30 * 86400 });
     expect(snapshotId).toMatch(/^[0-9a-f-]{36}$/);

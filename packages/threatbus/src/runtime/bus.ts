@@ -14,7 +14,7 @@ import { DeliveryTracker } from './delivery';
 import type { PublishOptions } from './delivery';
 import type { Logger } from '../logging';
 import type { AppBus, AppPlugin, BackbonePlugin, SubscribeOptions, SubscribeResult } from '../plugin';
-import type { Subscriber } from './queue';
+import type { MessageSubscriber } from './queue';
 import type { BusPlan } from './plan';
 import { ErrorCode, ThreatBusError } from '../errors';
 import { BusMetrics } from '../metrics/registry';
@@ -198,7 +198,7 @@ export class ThreatBus implements AppBus {
     );
   }
 
-  subscribe(topic: string, subscriber: Subscriber, options: SubscribeOptions = {}): SubscribeResult {
+  subscribe(topic: string, subscriber: MessageSubscriber, options: SubscribeOptions = {}): SubscribeResult {
     if (typeof topic !== 'string') throw new TypeError(`topic must be a string, got ${typeof topic}`);
     if (!ROUTING_TOPICS.some((t) => t.startsWith(topic))) {
       this.logger.warn(`Subscription to '${topic}' will receive nothing: no message type has a routing topic starting with it`, {
@@ -214,7 +214,7 @@ export class ThreatBus implements AppBus {
     return {};
   }
 
-  unsubscribe(topic: string, subscriber: Subscriber): void {
+  unsubscribe(topic: string, subscriber: MessageSubscriber): void {
     this.logger.debug('Removing subscription', { topic });
     this.router.unsubscribe(topic, subscriber);
     if (!this.router.isSubscribed(subscriber)) this.snapshots.forget(subscriber);

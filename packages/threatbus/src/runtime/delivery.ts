@@ -7,7 +7,7 @@
  * How: `bus.publish(message, { onDelivered, token })` puts a pending-delivery
  * record on the message (a non-enumerable symbol property, like
  * message-memo.ts). The router counts one per subscriber that tracks
- * delivery (`Subscriber.tracksDelivery`) and hands the message out; each such
+ * delivery (`MessageSubscriber.tracksDelivery`) and hands the message out; each such
  * subscriber calls `markDelivered(message)` once it has taken it (a
  * MessageQueue when its consumer takes the message or when it drops it; the
  * zmq app once the frame is handed to the socket). Subscribers that do not

@@ -12,7 +12,7 @@ import type { Logger } from '../logging';
 import { markDelivered } from './delivery';
 
 /** Anything that accepts delivered messages. Called synchronously by the router; must not throw. */
-export interface Subscriber {
+export interface MessageSubscriber {
   push(message: Message): void;
   /**
    * True: the subscriber calls `markDelivered(message)` once it has taken
@@ -21,6 +21,12 @@ export interface Subscriber {
    */
   readonly tracksDelivery?: boolean;
 }
+
+/**
+ * @deprecated Renamed to `MessageSubscriber` (the old name clashed with zeromq's `Subscriber`);
+ * this alias goes away in the next release.
+ */
+export type Subscriber = MessageSubscriber;
 
 export interface MessageQueueOptions {
   /** Most messages held before the oldest is dropped. Default 100 000. */

@@ -12,18 +12,18 @@
  */
 import { routingTopic } from '../messages';
 import type { Message } from '../messages';
-import type { Subscriber } from './queue';
+import type { MessageSubscriber } from './queue';
 import { pendingDelivery } from './delivery';
 
 export class TopicRouter {
-  private readonly byTopic = new Map<string, Set<Subscriber>>();
+  private readonly byTopic = new Map<string, Set<MessageSubscriber>>();
   /** Resolved subscriber lists per routing topic; cleared on any change. Routing topics are few. */
-  private readonly cache = new Map<string, Subscriber[]>();
+  private readonly cache = new Map<string, MessageSubscriber[]>();
 
   /** `onSubscriberError` hears of a subscriber that threw; the others still get the message. */
   constructor(private readonly onSubscriberError: (error: unknown, message: Message) => void = () => {}) {}
 
-  subscribe(topic: string, subscriber: Subscriber): void {
+  subscribe(topic: string, subscriber: MessageSubscriber): void {
     let set = this.byTopic.get(topic);
     if (!set) this.byTopic.set(topic, (set = new Set()));
     set.add(subscriber);
@@ -31,7 +31,7 @@ export class TopicRouter {
   }
 
   /** Remove exactly the registration of `subscriber` under `topic`. Returns whether there was one. */
-  unsubscribe(topic: string, subscriber: Subscriber): boolean {
+  unsubscribe(topic: string, subscriber: MessageSubscriber): boolean {
     const set = this.byTopic.get(topic);
     if (!set || !set.delete(subscriber)) return false;
     if (set.size === 0) this.byTopic.delete(topic);
@@ -40,10 +40,10 @@ export class TopicRouter {
   }
 
   /** The subscribers that receive a message with routing topic `topic`, each once. */
-  subscribersOf(topic: string): Subscriber[] {
+  subscribersOf(topic: string): MessageSubscriber[] {
     let list = this.cache.get(topic);
     if (!list) {
-      const unique = new Set<Subscriber>();
+      const unique = new Set<MessageSubscriber>();
       for (const [t, set] of this.byTopic) if (topic.startsWith(t)) for (const s of set) unique.add(s);
       list = [...unique];
       this.cache.set(topic, list);
@@ -74,7 +74,7 @@ export class TopicRouter {
   }
 
   /** Whether `subscriber` has any registration left. */
-  isSubscribed(subscriber: Subscriber): boolean {
+  isSubscribed(subscriber: MessageSubscriber): boolean {
     for (const set of this.byTopic.values()) if (set.has(subscriber)) return true;
     return false;
   }

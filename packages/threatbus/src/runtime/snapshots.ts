@@ -22,7 +22,7 @@ import { createSnapshotEnvelope, createSnapshotRequest, messageTypeName, snapsho
 import type { Message, SnapshotEnvelope, SnapshotRequest } from '../messages';
 import type { Logger } from '../logging';
 import type { AppPlugin } from '../plugin';
-import type { Subscriber } from './queue';
+import type { MessageSubscriber } from './queue';
 import type { Indicator, Sighting } from '../stix/types';
 import { SeenIds } from './seen-ids';
 
@@ -41,9 +41,9 @@ export interface SnapshotApp {
   plugin: AppPlugin;
 }
 
-export class SnapshotCoordinator implements Subscriber {
+export class SnapshotCoordinator implements MessageSubscriber {
   /** snapshot id → the local subscriber that asked. */
-  private readonly requesters = new Map<string, Subscriber>();
+  private readonly requesters = new Map<string, MessageSubscriber>();
   private readonly inFlight = new Set<Promise<void>>();
   /** snapshot id → the object ids already handed to its requester. */
   private readonly sent = new Map<string, SentIds>();
@@ -59,7 +59,7 @@ export class SnapshotCoordinator implements Subscriber {
   static readonly topics = [Topic.SNAPSHOT_REQUEST, Topic.SNAPSHOT_ENVELOPE];
 
   /** Start a snapshot for a new subscription; returns its id (also when the topic covers no type, as the original). */
-  request(topic: string, subscriber: Subscriber, seconds: number): string {
+  request(topic: string, subscriber: MessageSubscriber, seconds: number): string {
     const id = randomUUID();
     const types = snapshotTypesForTopic(topic);
     if (types.length === 0) {
@@ -77,7 +77,7 @@ export class SnapshotCoordinator implements Subscriber {
   }
 
   /** Forget the requests of a subscriber that went away. */
-  forget(subscriber: Subscriber): void {
+  forget(subscriber: MessageSubscriber): void {
     for (const [id, s] of this.requesters) {
       if (s !== subscriber) continue;
       this.requesters.delete(id);
