@@ -98,6 +98,14 @@ export const RABBITMQ: Peer = {
   missing: () => (tcpOpen('127.0.0.1', 5672) ? undefined : 'nothing answers on 127.0.0.1:5672'),
 };
 
+/** rabbitmqctl that reaches the local broker (tests that force-close connections). */
+export const RABBITMQCTL: Peer = {
+  name: 'rabbitmqctl for the RabbitMQ on 127.0.0.1:5672',
+  hint: 'apt-get install rabbitmq-server and run the tests as a user allowed to use rabbitmqctl (root or rabbitmq)',
+  missing: () =>
+    !tcpOpen('127.0.0.1', 5672) ? 'nothing answers on 127.0.0.1:5672' : commandWorks('rabbitmqctl', ['-q', 'list_connections', 'pid']) ? undefined : '`rabbitmqctl list_connections` fails',
+};
+
 export const KCAT: Peer = {
   name: 'kcat (librdkafka mock Kafka cluster)',
   hint: 'apt-get install kcat',

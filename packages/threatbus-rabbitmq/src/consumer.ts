@@ -30,6 +30,10 @@ export interface ConsumerOptions {
   deliver(message: Message): void;
   /** This instance's queue is declared and bound on the current connection (true), or that connection is gone (false). */
   onTopology?(bound: boolean): void;
+  /** The connection came up (true) or went down (false), for threatbus_peer_up. */
+  onLink?(up: boolean): void;
+  /** A message from the queue that could not be decoded (threatbus_messages_dropped_total{reason="invalid"}). */
+  onMalformed?(): void;
 }
 
 export class Consumer {
@@ -52,10 +56,12 @@ export class Consumer {
       initialDelayMs: r.initial_delay * 1000,
       maxDelayMs: r.max_delay * 1000,
       setup: (model) => this.setup(model),
+      onUp: () => this.o.onLink?.(true),
       onDown: () => {
         this.channel = undefined;
         this.consumerTag = undefined;
         this.o.onTopology?.(false);
+        this.o.onLink?.(false);
       },
     });
   }
@@ -128,6 +134,7 @@ export class Consumer {
       message = decodeMessage(text);
     } catch (e) {
       this.stats.malformed++;
+      this.o.onMalformed?.();
       const problem = e instanceof MessageDecodeError ? e.message : `undecodable: ${(e as Error).message}`;
       this.o.logger.error(`Dropping malformed message from RabbitMQ queue '${this.queue}': ${problem}`, {
         exchange: msg.fields.exchange,

@@ -26,6 +26,8 @@ export interface LinkOptions {
   setup(model: ChannelModel): Promise<void>;
   /** The connection is gone (not called on stop). Channels of it are dead. */
   onDown(): void;
+  /** A connection is open and set up (the first one, or one after a reconnect). */
+  onUp?(): void;
 }
 
 /** A connection attempt that failed for a reason the operator can act on; the message is one complete line. */
@@ -139,6 +141,7 @@ export class Link {
       return;
     }
     this.model = model;
+    this.o.onUp?.();
   }
 
   private lost(model: ChannelModel, error: Error | undefined): void {

@@ -17,7 +17,7 @@
  */
 import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import { encodeMessage, ErrorCode, ThreatBusError } from 'threatbus';
-import type { Logger, Message } from 'threatbus';
+import type { Logger, Message, PluginMetrics } from 'threatbus';
 import type { RabbitMqConfig } from './config';
 import { declareExchange } from './topology';
 import { Link } from './link';
@@ -27,6 +27,7 @@ interface Outgoing {
   /** Publish order; kept across resends. */
   seq: number;
   body: Buffer;
+  type: Message['type'];
   /** Times the broker refused (nacked) it. */
   nacks: number;
   /** The broker returned it as unroutable; its confirm then does not count. */
@@ -52,6 +53,10 @@ export interface PublisherOptions {
   config: RabbitMqConfig;
   endpoint: Endpoint;
   logger: Logger;
+  /** Confirmed by the broker: messages_out; refused (buffer full, nacked): dropped. Default: not counted. */
+  metrics?: Pick<PluginMetrics, 'messageOut' | 'dropped'>;
+  /** The connection came up (true) or went down (false), for threatbus_peer_up. */
+  onLink?(up: boolean): void;
 }
 
 export class Publisher {
@@ -87,7 +92,11 @@ export class Publisher {
       initialDelayMs: r.initial_delay * 1000,
       maxDelayMs: r.max_delay * 1000,
       setup: (model) => this.setup(model),
-      onDown: () => this.down(),
+      onUp: () => this.o.onLink?.(true),
+      onDown: () => {
+        this.down();
+        this.o.onLink?.(false);
+      },
     });
   }
 
@@ -109,6 +118,7 @@ export class Publisher {
         this.lastFullWarning = now;
         this.o.logger.warn(`RabbitMQ publish buffer full (${limit} messages unconfirmed); rejecting new messages until the broker catches up`, { connected: this.link.isUp });
       }
+      this.o.metrics?.dropped('queue_full');
       return Promise.reject(new PublishBufferFullError(`RabbitMQ publish buffer full (${limit} messages waiting for the broker)`));
     }
     let body: Buffer;
@@ -118,7 +128,7 @@ export class Publisher {
       return Promise.reject(new Error(`cannot encode ${message.type} for RabbitMQ: ${(e as Error).message}`));
     }
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ seq: this.seq++, body, nacks: 0, returned: false, resolve, reject });
+      this.pending.push({ seq: this.seq++, body, type: message.type, nacks: 0, returned: false, resolve, reject });
       this.flush();
     });
   }
@@ -224,6 +234,7 @@ export class Publisher {
     if (!err) {
       this.returnPauseMs = RETURN_PAUSE_MIN_MS;
       e.resolve();
+      this.o.metrics?.messageOut(e.type);
       if (this.o.logger.isDebugEnabled()) this.o.logger.debug('RabbitMQ publisher: broker confirmed message', { seq: e.seq });
       this.checkIdle();
       return;
@@ -234,6 +245,7 @@ export class Publisher {
     const nacked = err instanceof Error && err.message === 'message nacked';
     if (nacked && ++e.nacks >= MAX_NACKS) {
       this.o.logger.error(`RabbitMQ refused a message ${e.nacks} times; giving up on it`, { seq: e.seq });
+      this.o.metrics?.dropped('error');
       e.reject(new Error(`RabbitMQ refused the message ${e.nacks} times`));
       this.checkIdle();
       return;
