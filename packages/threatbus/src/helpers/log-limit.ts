@@ -11,7 +11,7 @@
  * many times a second (a zmq app, MISP's ZeroMQ and Kafka intakes) uses it,
  * so one limit and one line format serve all of them.
  */
-import type { LogMeta, Logger } from './logging';
+import type { LogMeta, Logger } from '../logging';
 
 export const DEFAULT_LOG_INTERVAL_MS = 10_000;
 
