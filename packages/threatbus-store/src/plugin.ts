@@ -2,9 +2,14 @@
  * The store as an app plugin: it subscribes to `stix2`, keeps the current
  * state in SQLite (see database.ts for the rules) and answers snapshot
  * requests from it.
+ *
+ * Metrics (docs/observability.md, README): messages_out per object the
+ * database took, drops (`invalid`, `error`), the pending batch as queue
+ * depth, snapshot durations, and `threatbus_store_indicators` (live
+ * indicators held; counted at scrape time at most every 30 s).
  */
 import { resolve } from 'node:path';
-import { MessageType, Topic } from 'threatbus';
+import { decodeEncodedMessage, MessageType, Topic } from 'threatbus';
 import type { AppContext, AppPlugin, Indicator, Message, Sighting, SnapshotReply, SnapshotRequest, Subscriber } from 'threatbus';
 import { DAY_MS } from './config';
 import type { StoreConfig } from './config';
@@ -13,6 +18,24 @@ import type { PruneResult, StoreStats } from './database';
 import { readPages } from './reader';
 import { ObjectKind } from './rows';
 import { BatchWriter } from './writer';
+
+/**
+ * A stored row's object: the bus's own encoding of an object validated when
+ * it came in (or by import), so it is parsed, not validated again, and the
+ * text is kept as the object's encoding (no wire encodes it again).
+ * Undefined for what only a damaged file holds.
+ */
+function storedObject(body: string, expected: 'indicator' | 'sighting'): Indicator | Sighting | undefined {
+  try {
+    const obj = decodeEncodedMessage(body);
+    return obj.type === expected ? obj : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How old the count behind threatbus_store_indicators may be. */
+const INDICATOR_COUNT_MAX_AGE_MS = 30_000;
 
 export class StoreApp implements AppPlugin {
   private db?: StoreDatabase;
@@ -34,7 +57,9 @@ export class StoreApp implements AppPlugin {
     const { config, logger } = this.ctx;
     // Opened here first: creates the schema, and a bad file is one clear error before anything else starts.
     this.db = StoreDatabase.open(this.path);
-    this.writer = new BatchWriter(this.path, logger, config.batch_size, config.flush_interval * 1000);
+    const writer = (this.writer = new BatchWriter(this.path, logger, config.batch_size, config.flush_interval * 1000, this.ctx.metrics));
+    this.ctx.metrics.queueDepth(() => writer.pendingCount);
+    this.ctx.metrics.sampled('threatbus_store_indicators', 'Live indicators in the store (not removed, not expired)', 'gauge', () => this.storedIndicators());
     try {
       await this.writer.start();
     } catch (e) {
@@ -60,31 +85,37 @@ export class StoreApp implements AppPlugin {
     this.ctx.logger.info('Store stopped', { path: this.path, written: this.writer?.written ?? 0 });
   }
 
+  private indicatorCount = { value: 0, at: Number.NEGATIVE_INFINITY };
+
+  /** Live indicators, counted again when the last count is older than INDICATOR_COUNT_MAX_AGE_MS (a COUNT over the table). */
+  private storedIndicators(): number {
+    const now = Date.now();
+    if (this.db && now - this.indicatorCount.at >= INDICATOR_COUNT_MAX_AGE_MS) this.indicatorCount = { value: this.db.stats(this.now()).indicators, at: now };
+    return this.indicatorCount.value;
+  }
+
   /** Indicators or sightings changed within the window, removals and expired ones left out, oldest first. */
   async snapshot(request: SnapshotRequest, reply: SnapshotReply): Promise<void> {
     if (!this.db) return;
+    const started = process.hrtime.bigint();
     // What arrived before the requester subscribed may still wait in the batch.
     await this.writer?.flush();
     const now = this.now();
     const kind = request.snapshot_type === MessageType.INDICATOR ? ObjectKind.INDICATOR : ObjectKind.SIGHTING;
     const query = { kind, since: now - request.snapshot * 1000, removals: false, now };
     let skipped = 0;
+    const expected = kind === ObjectKind.INDICATOR ? ('indicator' as const) : ('sighting' as const);
     const sent = await readPages(this.path, query, this.ctx.config.snapshot_page, async (bodies) => {
       const sends: Promise<void>[] = [];
       for (const body of bodies) {
-        let obj: Indicator | Sighting;
-        try {
-          // Written by this store from validated objects; only a damaged file fails here.
-          obj = JSON.parse(body) as Indicator | Sighting;
-        } catch {
-          skipped++;
-          continue;
-        }
-        sends.push(reply.send(obj));
+        const obj = storedObject(body, expected);
+        if (obj) sends.push(reply.send(obj));
+        else skipped++;
       }
       await Promise.all(sends);
     });
-    this.ctx.logger.info('Answered a snapshot request from the store', { snapshot_id: request.snapshot_id, type: kind === ObjectKind.INDICATOR ? 'indicator' : 'sighting', sent: sent - skipped, ...(skipped ? { unreadable: skipped } : {}) });
+    this.ctx.metrics.snapshotDuration(Number(process.hrtime.bigint() - started) / 1e9);
+    this.ctx.logger.info('Answered a snapshot request from the store', { snapshot_id: request.snapshot_id, type: expected, sent: sent - skipped, ...(skipped ? { unreadable: skipped } : {}) });
   }
 
   private take(message: Message): void {

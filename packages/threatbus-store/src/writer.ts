@@ -15,7 +15,7 @@
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { encodeMessage } from 'threatbus';
-import type { Indicator, Logger, Sighting } from 'threatbus';
+import type { Indicator, Logger, PluginMetrics, Sighting } from 'threatbus';
 import type { PruneLimits, PruneResult } from './database';
 import { pushHead } from './rows';
 import { StoreError, StoreErrorCode } from './errors';
@@ -31,6 +31,8 @@ type Pending = { resolve: (r: WorkerReply & { ok: true }) => void; reject: (e: E
 export class BatchWriter {
   private pending: string[] = [];
   private heads: string[] = [];
+  /** Sightings among `pending` (the rest are indicators), for messages_out by type. */
+  private pendingSightings = 0;
   private timer?: NodeJS.Timeout;
   private lastFailureLog = 0;
   private worker?: Worker;
@@ -47,6 +49,12 @@ export class BatchWriter {
     private readonly logger: Logger,
     private readonly batchSize: number,
     private readonly flushIntervalMs: number,
+    /**
+     * messages_out{type} for the objects of a committed batch (stored, or
+     * older than the stored version: the store has them either way);
+     * dropped `invalid` (unreadable timestamps) and `error` (the batch failed).
+     */
+    private readonly metrics?: Pick<PluginMetrics, 'messageOut' | 'dropped'>,
   ) {}
 
   /** Start the worker; rejects with a StoreError when it cannot open the database. */
@@ -63,9 +71,14 @@ export class BatchWriter {
   }
 
   add(obj: Indicator | Sighting): void {
-    if (this.closed) return;
+    if (this.closed) {
+      // The write worker is gone (logged once when it went).
+      this.metrics?.dropped('error');
+      return;
+    }
     this.pending.push(encodeMessage(obj));
     pushHead(this.heads, obj);
+    if (obj.type === 'sighting') this.pendingSightings++;
     if (this.pending.length >= this.batchSize) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.flushIntervalMs);
   }
@@ -80,8 +93,10 @@ export class BatchWriter {
     this.timer = undefined;
     const bodies = this.pending;
     const heads = this.heads;
+    const sightings = this.pendingSightings;
     this.pending = [];
     this.heads = [];
+    this.pendingSightings = 0;
     try {
       if (bodies.length === 0) {
         // Nothing new, but a caller (a snapshot) must see what earlier batches wrote.
@@ -90,9 +105,14 @@ export class BatchWriter {
       }
       const reply = await this.request({ op: 'write', seq: 0, heads, bodies }, bodies.length);
       this.written += reply.written;
-      if (reply.unreadable > 0) this.fail(reply.unreadable, `${reply.unreadable} objects with unreadable timestamps were not stored`);
+      if (reply.unreadable > 0) this.fail(reply.unreadable, `${reply.unreadable} objects with unreadable timestamps were not stored`, 'invalid');
+      // The worker does not say which kind an unreadable object was; it can only be one the bus did not
+      // validate (none in practice), so they are taken off the indicators first.
+      const indicators = bodies.length - sightings;
+      this.metrics?.messageOut('indicator', Math.max(0, indicators - reply.unreadable));
+      this.metrics?.messageOut('sighting', sightings - Math.max(0, reply.unreadable - indicators));
     } catch (e) {
-      this.fail(bodies.length, `Could not store ${bodies.length} objects: ${(e as Error).message}`);
+      this.fail(bodies.length, `Could not store ${bodies.length} objects: ${(e as Error).message}`, 'error');
     }
   }
 
@@ -154,8 +174,9 @@ export class BatchWriter {
     this.closed = true;
   }
 
-  private fail(count: number, message: string): void {
+  private fail(count: number, message: string, reason: 'invalid' | 'error'): void {
     this.failed += count;
+    this.metrics?.dropped(reason, count);
     const now = Date.now();
     if (now - this.lastFailureLog >= FAILURE_LOG_EVERY_MS) {
       this.lastFailureLog = now;
