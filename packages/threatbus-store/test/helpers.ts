@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createIndicator, createSighting, parseIndicator, formatStixTimestamp, MessageType } from 'threatbus';
+import { createIndicator, createSighting, parseIndicator, formatStixTimestamp, MessageType, detachedPluginMetrics } from 'threatbus';
 import type { AppBus, Indicator, Sighting, SnapshotRequest } from 'threatbus';
 import { recordingLogger, validatedConfig } from 'threatbus/testing';
 import type { RecordingLogger } from 'threatbus/testing';
@@ -69,7 +69,7 @@ export async function detachedStore(path: string, config: Partial<StoreConfig> =
   const clock = { now: Date.now() };
   let subscriber: { push(m: Indicator | Sighting): void } | undefined;
   const bus: AppBus = { ...detachedBus, subscribe: (_t, s) => ((subscriber = s as typeof subscriber), {}) };
-  const app = new StoreApp({ config: storeConfig(path, config), logger, bus } as never, () => clock.now);
+  const app = new StoreApp({ config: storeConfig(path, config), logger, bus, metrics: detachedPluginMetrics('store') } as never, () => clock.now);
   await app.start();
   return {
     app,
