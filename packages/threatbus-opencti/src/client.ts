@@ -6,8 +6,8 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { ErrorCode, isJsonObject, ThreatBusError } from 'threatbus';
-import { readCaBundle } from './config';
+import { ErrorCode, isJsonObject, ThreatBusError, tlsOptionsFromSsl } from 'threatbus';
+import { CONFIG_PATH } from './config';
 import type { OpenCtiConfig } from './config';
 
 export const USER_AGENT = 'threatbus-opencti (Node.js)';
@@ -44,10 +44,7 @@ export class OpenCtiClient {
 
   constructor(private readonly config: Pick<OpenCtiConfig, 'url' | 'token' | 'ssl' | 'timeout'>) {
     this.base = new URL(config.url.endsWith('/') ? config.url : config.url + '/');
-    if (this.base.protocol === 'https:') {
-      const ca = typeof config.ssl === 'string' ? { ca: readCaBundle(config.ssl) } : {};
-      this.tls = { rejectUnauthorized: config.ssl !== false, ...ca };
-    }
+    if (this.base.protocol === 'https:') this.tls = tlsOptionsFromSsl(config.ssl, `${CONFIG_PATH}.ssl`);
     this.transport = this.tls ? https : http;
     // Keep-alive: a paged snapshot makes many requests in a row.
     this.agent = this.tls ? new https.Agent({ keepAlive: true, ...this.tls }) : new http.Agent({ keepAlive: true });

@@ -3,7 +3,7 @@
  * check the schema cannot do (a CA bundle named by `ssl` must be readable).
  * Durations are in seconds, like every other plugin's.
  */
-import { readFileSync } from 'node:fs';
+import { caBundleProblems } from 'threatbus';
 import type { JsonSchema, PluginConfigProblem } from 'threatbus';
 
 export interface OpenCtiConfig {
@@ -75,28 +75,9 @@ export const configSchema: JsonSchema = {
 
 export const CONFIG_PATH = 'plugins.apps.opencti';
 
-/** The CA bundle `ssl` names; the error says which key, which file and why. */
-export function readCaBundle(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new Error(`${CONFIG_PATH}.ssl: cannot read the CA bundle '${path}': ${(e as Error).message}`);
-  }
-}
-
 /** The plugin's `validate` hook: `state_file: true`, and an unreadable CA bundle for an https URL (over http `ssl` is unused). */
 export function configProblems(config: OpenCtiConfig): PluginConfigProblem[] {
   const problems: PluginConfigProblem[] = [];
   if ((config.state_file as unknown) === true) problems.push({ path: 'state_file', message: 'must be a file path, or false for no state file' });
-  return [...problems, ...caProblems(config)];
-}
-
-function caProblems(config: OpenCtiConfig): PluginConfigProblem[] {
-  if (typeof config.ssl !== 'string' || !/^https:/i.test(config.url)) return [];
-  try {
-    readCaBundle(config.ssl);
-    return [];
-  } catch (e) {
-    return [{ path: 'ssl', message: (e as Error).message.replace(`${CONFIG_PATH}.ssl: `, '') }];
-  }
+  return [...problems, ...caBundleProblems(config.url, config.ssl, 'ssl')];
 }

@@ -12,10 +12,9 @@
  * others. OpenCTI merges repeated sightings of one indicator by one
  * organization within 30 days into one, adding the counts (§2.2).
  */
-import { isJsonObject, MessageQueue, warnOnOverflow } from 'threatbus';
+import { isJsonObject, MessageQueue, retryWithBackoff, warnOnOverflow } from 'threatbus';
 import type { Logger, Message, PluginMetrics, Sighting } from 'threatbus';
 import type { OpenCtiClient } from './client';
-import { sleepUnlessAborted } from './sleep';
 import type { OpenCtiConfig } from './config';
 import { ADD_ORGANIZATION, ADD_SIGHTING, filterGroup, FIND_INDICATOR, FIND_ORGANIZATION } from './graphql';
 
@@ -30,7 +29,6 @@ export interface SightingCounters {
   skipped: number;
 }
 
-const MAX_DELAY_MS = 60_000;
 const MAX_IN_FLIGHT = 4;
 
 /** The bus sighting's context, for the relationship's description. */
@@ -152,39 +150,34 @@ export class SightingReporter {
 
   private async deliver(s: Sighting): Promise<void> {
     const { retry_for, retry_delay } = this.config.sightings;
-    const deadline = Date.now() + retry_for * 1000;
-    let delay = retry_delay * 1000;
     const meta = { sighting_id: s.id, indicator: s.sighting_of_ref };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        if (await this.reportOnce(s)) {
-          this.counters.sent++;
-          this.metrics.messageOut('sighting');
-          this.logger.debug('Reported sighting to OpenCTI', { ...meta, attempt });
-        } else {
-          this.counters.skipped++;
-          this.metrics.dropped('not_mappable');
-          this.logger.debug('Not reporting a sighting to OpenCTI: it does not know the indicator', meta);
-        }
-        return;
-      } catch (e) {
-        const reason = e instanceof Error ? e.message : String(e);
-        if (this.abort.signal.aborted) break;
-        if (Date.now() + delay > deadline) {
-          this.counters.failed++;
-          this.metrics.dropped('error');
-          this.logger.error('Failed to report sighting to OpenCTI, giving up', { ...meta, attempts: attempt, error: reason });
-          return;
-        }
+    const outcome = await retryWithBackoff(() => this.reportOnce(s), {
+      initialDelayMs: retry_delay * 1000,
+      retryForMs: retry_for * 1000,
+      signal: this.abort.signal,
+      onRetry: (e, attempt, delay) => {
         this.counters.retries++;
         const log = attempt === 1 ? this.logger.warn.bind(this.logger) : this.logger.debug.bind(this.logger);
-        log('Failed to report sighting to OpenCTI, will retry', { ...meta, attempt, retry_in_s: delay / 1000, error: reason });
-        if (!(await sleepUnlessAborted(delay, this.abort.signal))) break;
-        delay = Math.min(delay * 2, MAX_DELAY_MS);
-      }
+        log('Failed to report sighting to OpenCTI, will retry', { ...meta, attempt, retry_in_s: delay / 1000, error: errorText(e) });
+      },
+    });
+    if (outcome.status === 'done' && outcome.value) {
+      this.counters.sent++;
+      this.metrics.messageOut('sighting');
+      this.logger.debug('Reported sighting to OpenCTI', { ...meta, attempt: outcome.attempts });
+    } else if (outcome.status === 'done') {
+      this.counters.skipped++;
+      this.metrics.dropped('not_mappable');
+      this.logger.debug('Not reporting a sighting to OpenCTI: it does not know the indicator', meta);
+    } else {
+      this.counters.failed++;
+      this.metrics.dropped('error');
+      if (outcome.status === 'gave-up') this.logger.error('Failed to report sighting to OpenCTI, giving up', { ...meta, attempts: outcome.attempts, error: errorText(outcome.error) });
+      else this.logger.warn('Sighting not reported to OpenCTI: the plugin stopped while it was pending', meta);
     }
-    this.counters.failed++;
-    this.metrics.dropped('error');
-    this.logger.warn('Sighting not reported to OpenCTI: the plugin stopped while it was pending', meta);
   }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }

@@ -12,11 +12,10 @@
 import type { IncomingMessage } from 'node:http';
 import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage } from 'eventsource-parser';
-import { isJsonObject } from 'threatbus';
+import { isJsonObject, sleepUnlessAborted } from 'threatbus';
 import type { Logger } from 'threatbus';
 import { OpenCtiError } from './client';
 import type { OpenCtiClient } from './client';
-import { sleepUnlessAborted } from './sleep';
 import type { OpenCtiConfig } from './config';
 import { EVENT_ID_RE } from './state';
 import type { StreamState } from './state';
