@@ -12,6 +12,10 @@
  *
  *   npm run bench:store                    intake 100k x2 (alternating), snapshot 1M
  *   npm run bench:store -- --n 10000 --snapshot 100000   smaller
+ *   npm run bench:store -- --rounds 0 --seed-db /tmp/s1m.db   the snapshot only, seeding that file once
+ *                                          and reusing it in later runs (seeding 1M takes minutes)
+ *   npm run bench:store -- --snapshot 0    the intake only
+ *   BENCH_PROFILE=<dir>                    CPU profiles of the bus processes (node --cpu-prof)
  * Results: bench/results/store.json; a markdown table on stdout (docs/benchmarks.md).
  */
 import { spawn } from 'node:child_process';
@@ -93,18 +97,23 @@ function seed(path: string, count: number): { seconds: number; bytes: number } {
   return { seconds: (performance.now() - began) / 1000, bytes: fileBytes(path) };
 }
 
-interface SnapshotResult { count: number; received: number; duplicates: number; seconds: number; seed_seconds: number; db_bytes: number; bytes_per_indicator: number; bus_rss_ready_mb: number; bus_peak_rss_mb: number; bus_cpu_seconds: number }
+interface SnapshotResult { count: number; received: number; duplicates: number; seconds: number; seed_seconds: number; db_bytes: number; bytes_per_indicator: number; bus_rss_ready_mb: number; bus_peak_rss_mb: number; bus_cpu_seconds: number; subscriber_cpu_seconds: number }
 
-async function snapshot(count: number, dir: string): Promise<SnapshotResult> {
-  const path = join(dir, 'snapshot.db');
-  process.stderr.write(`seeding ${count} indicators ... `);
-  const seeded = seed(path, count);
-  process.stderr.write(`${seeded.seconds.toFixed(1)} s, ${(seeded.bytes / 1e6).toFixed(0)} MB\n`);
+async function snapshot(count: number, dir: string, reuse?: string): Promise<SnapshotResult> {
+  const path = reuse ?? join(dir, 'snapshot.db');
+  let seeded = { seconds: 0, bytes: fileBytes(path) };
+  if (reuse === undefined || seeded.bytes === 0) {
+    process.stderr.write(`seeding ${count} indicators ... `);
+    seeded = seed(path, count);
+    process.stderr.write(`${seeded.seconds.toFixed(1)} s, ${(seeded.bytes / 1e6).toFixed(0)} MB\n`);
+  }
   const [manage, pub, sub] = [await freePort(), await freePort(), await freePort()];
   const cfg = join(dir, 'snapshot.yaml');
   writeFileSync(cfg, `logging:\n  console: true\n  console_verbosity: INFO\n  file: false\nplugins:\n  apps:\n` +
     `    zmq:\n      host: 127.0.0.1\n      manage: ${manage}\n      pub: ${pub}\n      sub: ${sub}\n    store:\n      path: ${path}\n`);
-  const bus = new Child('threatbus', spawn(process.execPath, [CLI, '-c', cfg], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] }));
+  // BENCH_PROFILE=<dir>: a V8 CPU profile of the bus process while it serves the snapshot.
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [];
+  const bus = new Child('threatbus', spawn(process.execPath, [...profile, CLI, '-c', cfg], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] }));
   const children: Child[] = [bus];
   let sampler: NodeJS.Timeout | undefined;
   try {
@@ -120,14 +129,18 @@ async function snapshot(count: number, dir: string): Promise<SnapshotResult> {
       const s = sampleProcess(bus.pid);
       if (s) { peak = Math.max(peak, s.rssMB); cpu = s.cpuSeconds; }
     }, 50);
-    const subscriber = startNodeChild('snapshot-subscriber', 'store-snapshot-subscriber.js', { manage, count, days: 30 });
+    const subscriberProfile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(process.env.BENCH_PROFILE, 'subscriber')] : [];
+    const subscriber = startNodeChild('snapshot-subscriber', 'store-snapshot-subscriber.js', { manage, count, days: 30 }, subscriberProfile);
     children.push(subscriber);
-    const done = await subscriber.waitFor('done', 10 * 60_000);
+    // The subscriber decodes and validates every object (client library): on 2 cores it competes with the bus.
+    let subscriberCpu = 0;
+    const subscriberSampler = setInterval(() => (subscriberCpu = sampleProcess(subscriber.pid)?.cpuSeconds ?? subscriberCpu), 50);
+    const done = await subscriber.waitFor('done', 10 * 60_000).finally(() => clearInterval(subscriberSampler));
     const seconds = Number(BigInt(String(done.lastNs)) - BigInt(String(done.startNs))) / 1e9;
     return {
       count, received: Number(done.received), duplicates: Number(done.duplicates), seconds,
       seed_seconds: seeded.seconds, db_bytes: seeded.bytes, bytes_per_indicator: seeded.bytes / count,
-      bus_rss_ready_mb: ready.rssMB, bus_peak_rss_mb: peak, bus_cpu_seconds: cpu - ready.cpuSeconds,
+      bus_rss_ready_mb: ready.rssMB, bus_peak_rss_mb: peak, bus_cpu_seconds: cpu - ready.cpuSeconds, subscriber_cpu_seconds: subscriberCpu,
     };
   } finally {
     if (sampler) clearInterval(sampler);
@@ -135,28 +148,43 @@ async function snapshot(count: number, dir: string): Promise<SnapshotResult> {
   }
 }
 
+/** The intake rows as a markdown table, with the mean throughput ratio and the CPU per indicator. */
+function intakeTable(results: IntakeResult[]): string {
+  if (results.length === 0) return '';
+  const mean = (store: boolean, f: (r: IntakeResult) => number | undefined) => {
+    const xs = results.filter((r) => r.store === store).map(f).filter((x): x is number => x !== undefined);
+    return xs.reduce((a, b) => a + b, 0) / xs.length;
+  };
+  const lines = ['| run | throughput (msg/s) | lost | bus CPU µs/indicator | bus peak RSS (MB) | stored | store file |', '|---|---:|---:|---:|---:|---:|---:|'];
+  for (const r of results) {
+    lines.push(`| ${r.name} | ${Math.round(r.throughput).toLocaleString('en')} | ${r.lost} | ${r.cpu_us_per_indicator?.toFixed(0) ?? '-'} | ${r.peak_rss_mb?.toFixed(0) ?? '-'} | ${r.stored ?? '-'} | ${r.db_bytes ? (r.db_bytes / 1e6).toFixed(1) + ' MB' : '-'} |`);
+  }
+  const cpu = (store: boolean) => mean(store, (r) => r.cpu_us_per_indicator);
+  lines.push('', `Mean throughput with the store: ${((mean(true, (r) => r.throughput) / mean(false, (r) => r.throughput)) * 100).toFixed(0)} % of without; ` +
+    `bus CPU ${cpu(false).toFixed(1)} → ${cpu(true).toFixed(1)} µs per indicator (+${(cpu(true) - cpu(false)).toFixed(1)}).`, '');
+  return lines.join('\n') + '\n';
+}
+
 async function main(): Promise<void> {
   const n = arg('--n', 100_000);
   const rounds = arg('--rounds', 2);
   const snapshotCount = arg('--snapshot', 1_000_000);
+  const seedIndex = process.argv.indexOf('--seed-db');
+  const reuse = seedIndex >= 0 ? resolve(process.argv[seedIndex + 1]) : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'threatbus-bench-store-'));
   try {
     const intakeResults = await intake(n, rounds, dir);
-    const snap = await snapshot(snapshotCount, dir);
+    if (snapshotCount <= 0) {
+      process.stdout.write(intakeTable(intakeResults));
+      return;
+    }
+    const snap = await snapshot(snapshotCount, dir, reuse);
     process.stderr.write(`snapshot of ${snap.count}: ${snap.received} received (${snap.duplicates} duplicates) in ${snap.seconds.toFixed(2)} s, bus RSS ${snap.bus_rss_ready_mb.toFixed(0)} → peak ${snap.bus_peak_rss_mb.toFixed(0)} MB\n`);
     const file = join(ROOT, 'bench/results/store.json');
     writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), intake: intakeResults, snapshot: snap }, null, 2) + '\n');
-    const mean = (store: boolean) => {
-      const xs = intakeResults.filter((r) => r.store === store).map((r) => r.throughput);
-      return xs.reduce((a, b) => a + b, 0) / xs.length;
-    };
-    const lines = ['| run | throughput (msg/s) | lost | bus CPU µs/indicator | bus peak RSS (MB) | stored | store file |', '|---|---:|---:|---:|---:|---:|---:|'];
-    for (const r of intakeResults) {
-      lines.push(`| ${r.name} | ${Math.round(r.throughput).toLocaleString('en')} | ${r.lost} | ${r.cpu_us_per_indicator?.toFixed(0) ?? '-'} | ${r.peak_rss_mb?.toFixed(0) ?? '-'} | ${r.stored ?? '-'} | ${r.db_bytes ? (r.db_bytes / 1e6).toFixed(1) + ' MB' : '-'} |`);
-    }
-    lines.push('', `Mean throughput with the store: ${((mean(true) / mean(false)) * 100).toFixed(0)} % of without.`, '');
-    lines.push('| snapshot | received | duplicates | seconds | store file | bytes/indicator | bus RSS ready → peak (MB) | bus CPU (s) |', '|---:|---:|---:|---:|---:|---:|---:|---:|');
-    lines.push(`| ${snap.count.toLocaleString('en')} | ${snap.received.toLocaleString('en')} | ${snap.duplicates} | ${snap.seconds.toFixed(2)} | ${(snap.db_bytes / 1e6).toFixed(0)} MB | ${snap.bytes_per_indicator.toFixed(0)} | ${snap.bus_rss_ready_mb.toFixed(0)} → ${snap.bus_peak_rss_mb.toFixed(0)} | ${snap.bus_cpu_seconds.toFixed(1)} |`);
+    const lines = [intakeTable(intakeResults)];
+    lines.push('| snapshot | received | duplicates | seconds | store file | bytes/indicator | bus RSS ready → peak (MB) | bus CPU (s) | bus CPU µs/object | subscriber CPU (s) |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push(`| ${snap.count.toLocaleString('en')} | ${snap.received.toLocaleString('en')} | ${snap.duplicates} | ${snap.seconds.toFixed(2)} | ${(snap.db_bytes / 1e6).toFixed(0)} MB | ${snap.bytes_per_indicator.toFixed(0)} | ${snap.bus_rss_ready_mb.toFixed(0)} → ${snap.bus_peak_rss_mb.toFixed(0)} | ${snap.bus_cpu_seconds.toFixed(1)} | ${((snap.bus_cpu_seconds * 1e6) / snap.count).toFixed(1)} | ${snap.subscriber_cpu_seconds.toFixed(1)} |`);
     process.stdout.write(lines.join('\n') + '\n');
     console.error(`results: ${file}`);
   } finally {

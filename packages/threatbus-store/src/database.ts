@@ -44,13 +44,16 @@ INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1');
 
 const UPSERT = `
 INSERT INTO objects (id, kind, changed, modified, valid_until, removed, body)
-VALUES (@id, @kind, @changed, @modified, @valid_until, @removed, @body)
+VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
   kind = excluded.kind, changed = excluded.changed, modified = excluded.modified,
   valid_until = excluded.valid_until, removed = excluded.removed, body = excluded.body
 WHERE excluded.modified > objects.modified
    OR (excluded.modified = objects.modified AND excluded.removed = 1 AND objects.removed = 0)
 `;
+
+/** UPSERT's parameters, in the order of ObjectRow's properties. */
+type UpsertParams = [id: string, kind: number, changed: number, modified: string, valid_until: number | null, removed: number, body: string];
 
 export interface PruneLimits {
   now: number;
@@ -81,17 +84,18 @@ export interface StoreStats {
 }
 
 export class StoreDatabase {
-  private readonly upsert: Statement<ObjectRow>;
+  /** Positional parameters: binding seven named ones from an object cost ~2 µs more per row (docs/benchmarks.md). */
+  private readonly upsert: Statement<UpsertParams>;
   private readonly upsertMany: (rows: readonly ObjectRow[]) => number;
 
   private constructor(
     readonly path: string,
     readonly db: Db,
   ) {
-    this.upsert = db.prepare<ObjectRow>(UPSERT);
+    this.upsert = db.prepare<UpsertParams>(UPSERT);
     this.upsertMany = db.transaction((rows: readonly ObjectRow[]) => {
       let changed = 0;
-      for (const row of rows) changed += this.upsert.run(row).changes;
+      for (const r of rows) changed += this.upsert.run(r.id, r.kind, r.changed, r.modified, r.valid_until, r.removed, r.body).changes;
       return changed;
     });
   }

@@ -64,16 +64,22 @@ export function pushHead(out: string[], obj: Indicator | Sighting): void {
   out.push(obj.id, obj.type, obj.created, obj.modified, (indicator && obj.valid_until) || '', (indicator && obj.x_threatbus_update) || '');
 }
 
-/** The row of the `index`th object of a batch sent as heads and bodies. */
+/** The row of the `index`th object of a batch sent as heads and bodies (as rowWithBody, without building an object first). */
 export function rowFromHead(heads: readonly string[], index: number, body: string): ObjectRow {
   const at = index * HEAD_FIELDS;
-  const head = {
+  const isIndicator = heads[at + 1] === 'indicator';
+  const created = heads[at + 2];
+  const modified = heads[at + 3];
+  const modifiedMs = parseStixTimestamp(modified);
+  const validUntil = heads[at + 4];
+  return {
     id: heads[at],
-    type: heads[at + 1],
-    created: heads[at + 2],
-    modified: heads[at + 3],
-    ...(heads[at + 4] ? { valid_until: heads[at + 4] } : {}),
-    ...(heads[at + 5] ? { x_threatbus_update: heads[at + 5] } : {}),
-  } as Indicator | Sighting;
-  return rowWithBody(head, body);
+    kind: isIndicator ? ObjectKind.INDICATOR : ObjectKind.SIGHTING,
+    // created is usually modified: parse it once then.
+    changed: created === modified ? modifiedMs : Math.max(parseStixTimestamp(created), modifiedMs),
+    modified: sortableTimestamp(modified),
+    valid_until: isIndicator && validUntil ? parseStixTimestamp(validUntil) : null,
+    removed: isIndicator && heads[at + 5] === 'REMOVE' ? 1 : 0,
+    body,
+  };
 }

@@ -33,8 +33,18 @@ interface SentIds {
   ids: SeenIds;
   /** Fires when the snapshot has been quiet for the idle time. */
   timer: NodeJS.Timeout;
+  /** When the timer was last restarted (ms). */
+  refreshedAt: number;
   duplicates: number;
 }
+
+/**
+ * The idle timer is restarted at most this often: restarting it for every
+ * envelope cost ~0.7 µs per object of a million-object snapshot. The ids are
+ * thus forgotten up to this much (or a tenth of the idle time, if less)
+ * before the idle time after the last envelope has passed.
+ */
+const REFRESH_EVERY_MS = 1000;
 
 export interface SnapshotApp {
   name: string;
@@ -101,10 +111,14 @@ export class SnapshotCoordinator implements MessageSubscriber {
     if (!sent) {
       const timer = setTimeout(() => this.forgetSent(snapshotId), this.dedupeIdleMs);
       timer.unref();
-      sent = { ids: new SeenIds(), timer, duplicates: 0 };
+      sent = { ids: new SeenIds(), timer, refreshedAt: Date.now(), duplicates: 0 };
       this.sent.set(snapshotId, sent);
     } else {
-      sent.timer.refresh();
+      const now = Date.now();
+      if (now - sent.refreshedAt >= Math.min(REFRESH_EVERY_MS, this.dedupeIdleMs / 10)) {
+        sent.timer.refresh();
+        sent.refreshedAt = now;
+      }
     }
     if (sent.ids.add(objectId)) return true;
     sent.duplicates++;
