@@ -8,8 +8,7 @@
  * ignored `org:` in a filter, which then matched everything); the `api`
  * section has optional tuning keys.
  */
-import { readFileSync } from 'node:fs';
-import { ConfigError } from 'threatbus';
+import { caBundleProblems, ConfigError } from 'threatbus';
 import type { PluginConfigProblem } from 'threatbus';
 import type { JsonSchema } from 'threatbus';
 import type { MispFilter } from './mapping/filter';
@@ -138,24 +137,8 @@ export function intakeProblems(config: MispConfig): PluginConfigProblem[] {
  * used, and a stale path there must not stop a working setup.
  */
 export function apiProblems(config: MispConfig): PluginConfigProblem[] {
-  const ssl = config.api?.ssl;
-  if (typeof ssl !== 'string' || !/^https:/i.test(config.api?.host ?? '')) return [];
-  try {
-    // Read, not just access(): a directory is accessible but not a bundle (EISDIR).
-    readCaBundle(ssl);
-    return [];
-  } catch (e) {
-    return [{ path: 'api.ssl', message: (e as Error).message }];
-  }
-}
-
-/** The CA bundle `api.ssl` names; the error says which file and why. */
-export function readCaBundle(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new Error(`cannot read the CA bundle '${path}': ${(e as Error).message}`);
-  }
+  // Reads the file, not just access(): a directory is accessible but not a bundle (EISDIR).
+  return caBundleProblems(config.api?.host ?? '', config.api?.ssl, 'api.ssl');
 }
 
 /**

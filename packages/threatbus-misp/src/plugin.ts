@@ -11,7 +11,7 @@
  * delivered, the peers `zmq` or `kafka` and `api` (readiness waits for them),
  * the sightings queue's depth and each snapshot's duration.
  */
-import { Topic } from 'threatbus';
+import { sleepUnlessAborted, Topic } from 'threatbus';
 import type { AppContext, AppPlugin, SnapshotReply, SnapshotRequest } from 'threatbus';
 import { checkIntake } from './config';
 import type { MispConfig } from './config';
@@ -27,20 +27,6 @@ import { KafkaReceiver } from './intake/kafka';
 /** Between two probes of an API that does not answer: from 1 s, doubling, up to 30 s. */
 const API_PROBE_MIN_MS = 1_000;
 const API_PROBE_MAX_MS = 30_000;
-
-/** Resolves after `ms` or as soon as `signal` aborts. */
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 export class MispApp implements AppPlugin {
   private readonly handler: AttributeHandler;
@@ -134,7 +120,7 @@ export class MispApp implements AppPlugin {
           delay = Math.min(delay * 2, API_PROBE_MAX_MS);
         }
       }
-      await abortableSleep(this.apiUp ? API_PROBE_MIN_MS : delay, this.abort.signal);
+      await sleepUnlessAborted(this.apiUp ? API_PROBE_MIN_MS : delay, this.abort.signal);
     }
   }
 

@@ -6,9 +6,9 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { CONFIG_PATH, readCaBundle } from '../config';
+import { CONFIG_PATH } from '../config';
 import type { ApiConfig } from '../config';
-import { ErrorCode, ThreatBusError } from 'threatbus';
+import { ErrorCode, ThreatBusError, tlsOptionsFromSsl } from 'threatbus';
 
 export const USER_AGENT = 'threatbus-misp (Node.js)';
 
@@ -34,15 +34,6 @@ function errorText(body: unknown): string | undefined {
   return parts.length ? parts.join(': ') : undefined;
 }
 
-/** `api.ssl` as a path: the CA bundle, with an error naming the key when it cannot be read. */
-function caFor(path: string): Buffer {
-  try {
-    return readCaBundle(path);
-  } catch (e) {
-    throw new Error(`${CONFIG_PATH}.api.ssl: ${(e as Error).message}`);
-  }
-}
-
 export class MispClient {
   private readonly base: URL;
   private readonly agent: http.Agent;
@@ -54,11 +45,7 @@ export class MispClient {
     this.transport = tls ? https : http;
     // Keep-alive: a paged snapshot makes many requests in a row.
     this.agent = tls
-      ? new https.Agent({
-          keepAlive: true,
-          rejectUnauthorized: config.ssl !== false,
-          ...(typeof config.ssl === 'string' ? { ca: caFor(config.ssl) } : {}),
-        })
+      ? new https.Agent({ keepAlive: true, ...tlsOptionsFromSsl(config.ssl, `${CONFIG_PATH}.api.ssl`) })
       : new http.Agent({ keepAlive: true });
   }
 

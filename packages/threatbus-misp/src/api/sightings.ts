@@ -10,7 +10,7 @@
  * `messages_out{type="sighting"}`, one given up on or not reportable is a
  * drop (`error`, `not_mappable`).
  */
-import { MessageQueue, warnOnOverflow } from 'threatbus';
+import { MessageQueue, retryWithBackoff, warnOnOverflow } from 'threatbus';
 import type { Logger, Message, PluginCounter, PluginMetrics } from 'threatbus';
 import type { ApiConfig } from '../config';
 import { mapSighting } from '../mapping/sighting';
@@ -27,24 +27,6 @@ export interface SightingCounters {
   retries: number;
   /** Not reportable (no `indicator--` ref or no valid `created`). */
   skipped: number;
-}
-
-const MAX_DELAY_MS = 60_000;
-
-/** Sleep that ends early (rejecting) when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 export class SightingReporter {
@@ -126,43 +108,31 @@ export class SightingReporter {
   }
 
   private async deliver(body: MispSighting, sightingId: string): Promise<void> {
-    const deadline = Date.now() + this.config.retry_for * 1000;
-    let delay = this.config.retry_delay * 1000;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const answer = await this.postOnce(body);
-        this.counters.sent++;
-        this.count('ok');
-        this.logger.debug('Reported sighting to MISP', { sighting_id: sightingId, attribute: body.id, attempt, answer: JSON.stringify(answer)?.slice(0, 200) });
-        return;
-      } catch (e) {
-        if (this.abort.signal.aborted) {
-          this.counters.failed++;
-          this.count('failed');
-          this.logger.warn('Sighting not reported to MISP: the plugin stopped while it was pending', { sighting_id: sightingId, attribute: body.id });
-          return;
-        }
-        const reason = e instanceof Error ? e.message : String(e);
-        if (Date.now() + delay > deadline) {
-          this.counters.failed++;
-          this.count('failed');
-          this.logger.error('Failed to report sighting to MISP, giving up', { sighting_id: sightingId, attribute: body.id, attempts: attempt, error: reason });
-          return;
-        }
+    const meta = { sighting_id: sightingId, attribute: body.id };
+    const outcome = await retryWithBackoff(() => this.postOnce(body), {
+      initialDelayMs: this.config.retry_delay * 1000,
+      retryForMs: this.config.retry_for * 1000,
+      signal: this.abort.signal,
+      onRetry: (e, attempt, delay) => {
         this.counters.retries++;
         this.count('retried');
         const log = attempt === 1 ? this.logger.warn.bind(this.logger) : this.logger.debug.bind(this.logger);
-        log('Failed to report sighting to MISP, will retry', { sighting_id: sightingId, attribute: body.id, attempt, retry_in_s: delay / 1000, error: reason });
-        try {
-          await sleep(delay, this.abort.signal);
-        } catch {
-          this.counters.failed++;
-          this.count('failed');
-          this.logger.warn('Sighting not reported to MISP: the plugin stopped while it was pending', { sighting_id: sightingId, attribute: body.id });
-          return;
-        }
-        delay = Math.min(delay * 2, MAX_DELAY_MS);
-      }
+        log('Failed to report sighting to MISP, will retry', { ...meta, attempt, retry_in_s: delay / 1000, error: errorText(e) });
+      },
+    });
+    if (outcome.status === 'done') {
+      this.counters.sent++;
+      this.count('ok');
+      this.logger.debug('Reported sighting to MISP', { ...meta, attempt: outcome.attempts, answer: JSON.stringify(outcome.value)?.slice(0, 200) });
+      return;
     }
+    this.counters.failed++;
+    this.count('failed');
+    if (outcome.status === 'gave-up') this.logger.error('Failed to report sighting to MISP, giving up', { ...meta, attempts: outcome.attempts, error: errorText(outcome.error) });
+    else this.logger.warn('Sighting not reported to MISP: the plugin stopped while it was pending', meta);
   }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
