@@ -12,7 +12,7 @@
  * others. OpenCTI merges repeated sightings of one indicator by one
  * organization within 30 days into one, adding the counts (§2.2).
  */
-import { isJsonObject, MessageQueue, retryWithBackoff, warnOnOverflow } from 'threatbus';
+import { isJsonObject, BoundedTasks, MessageQueue, retryWithBackoff, warnOnOverflow } from 'threatbus';
 import type { Logger, Message, PluginMetrics, Sighting } from 'threatbus';
 import type { OpenCtiClient } from './client';
 import type { OpenCtiConfig } from './config';
@@ -65,7 +65,7 @@ export class SightingReporter {
   readonly queue: MessageQueue<Message>;
   readonly counters: SightingCounters = { sent: 0, failed: 0, retries: 0, skipped: 0 };
   private readonly abort = new AbortController();
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight: BoundedTasks;
   private loop?: Promise<void>;
   private organization?: Promise<string>;
 
@@ -78,6 +78,7 @@ export class SightingReporter {
     private readonly metrics: Pick<PluginMetrics, 'messageOut' | 'dropped'>,
   ) {
     this.queue = new MessageQueue({ onOverflow: warnOnOverflow(logger, 'opencti sightings') });
+    this.inFlight = new BoundedTasks(MAX_IN_FLIGHT);
   }
 
   start(): void {
@@ -93,7 +94,7 @@ export class SightingReporter {
     this.queue.clear();
     this.abort.abort(new Error('plugin stopping'));
     await this.loop;
-    await Promise.allSettled([...this.inFlight]);
+    await this.inFlight.settled();
   }
 
   /** The internal id of the organization `entity_name`, looked up (or created) once. */
@@ -130,9 +131,7 @@ export class SightingReporter {
         this.logger.debug('Not reporting a sighting to OpenCTI: it is not of an indicator', { sighting_id: (message as { id?: unknown }).id });
         continue;
       }
-      while (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight);
-      const task = this.deliver(message).finally(() => this.inFlight.delete(task));
-      this.inFlight.add(task);
+      await this.inFlight.start(() => this.deliver(message));
     }
   }
 

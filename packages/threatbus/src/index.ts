@@ -17,6 +17,7 @@ export { MessageQueue, DEFAULT_QUEUE_CAPACITY, warnOnOverflow } from './runtime/
 export type { MessageSubscriber, Subscriber, MessageQueueOptions } from './runtime/queue';
 export { LogLimiter, DEFAULT_LOG_INTERVAL_MS } from './helpers/log-limit';
 export { retryWithBackoff, sleepUnlessAborted, DEFAULT_MAX_RETRY_DELAY_MS } from './helpers/retry';
+export { BoundedTasks } from './helpers/bounded-tasks';
 export type { RetryOptions, RetryOutcome } from './helpers/retry';
 export { tlsOptionsFromSsl, readCaBundle, caBundleProblems } from './helpers/tls';
 export type { SslSetting, TlsClientOptions } from './helpers/tls';

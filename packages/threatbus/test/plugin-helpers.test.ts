@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { caBundleProblems, retryWithBackoff, sleepUnlessAborted, tlsOptionsFromSsl } from '../src';
+import { BoundedTasks, caBundleProblems, retryWithBackoff, sleepUnlessAborted, tlsOptionsFromSsl } from '../src';
 
 describe('retryWithBackoff', () => {
   it('retries with doubling delays capped at maxDelayMs until the attempt resolves', async () => {
@@ -63,5 +63,35 @@ describe('tlsOptionsFromSsl and caBundleProblems', () => {
     expect(caBundleProblems('https://h', missing, 'ssl')).toEqual([{ path: 'ssl', message: expect.stringContaining(`cannot read the CA bundle '${missing}'`) }]);
     expect(caBundleProblems('http://h', missing, 'ssl')).toEqual([]);
     expect(caBundleProblems('https://h', true, 'ssl')).toEqual([]);
+  });
+});
+
+describe('BoundedTasks', () => {
+  it('runs at most limit tasks at once and settles when all finished', async () => {
+    const tasks = new BoundedTasks(2);
+    const release: (() => void)[] = [];
+    let running = 0;
+    let most = 0;
+    const task = () =>
+      new Promise<void>((resolve) => {
+        running++;
+        most = Math.max(most, running);
+        release.push(() => {
+          running--;
+          resolve();
+        });
+      });
+    await tasks.start(task);
+    await tasks.start(task);
+    const third = tasks.start(task);
+    expect(tasks.size).toBe(2);
+    release.shift()!();
+    await third;
+    expect(tasks.size).toBe(2);
+    const all = tasks.settled();
+    while (release.length) release.shift()!();
+    await all;
+    expect(tasks.size).toBe(0);
+    expect(most).toBe(2);
   });
 });

@@ -10,7 +10,7 @@
  * `messages_out{type="sighting"}`, one given up on or not reportable is a
  * drop (`error`, `not_mappable`).
  */
-import { MessageQueue, retryWithBackoff, warnOnOverflow } from 'threatbus';
+import { BoundedTasks, MessageQueue, retryWithBackoff, warnOnOverflow } from 'threatbus';
 import type { Logger, Message, PluginCounter, PluginMetrics } from 'threatbus';
 import type { ApiConfig } from '../config';
 import { mapSighting } from '../mapping/sighting';
@@ -33,7 +33,7 @@ export class SightingReporter {
   readonly queue: MessageQueue<Message>;
   readonly counters: SightingCounters = { sent: 0, failed: 0, retries: 0, skipped: 0 };
   private readonly abort = new AbortController();
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight: BoundedTasks;
   private loop?: Promise<void>;
   private readonly results: PluginCounter;
 
@@ -44,6 +44,7 @@ export class SightingReporter {
     private readonly metrics: Pick<PluginMetrics, 'messageOut' | 'dropped' | 'counter'>,
   ) {
     const overflow = warnOnOverflow(logger, 'misp sightings');
+    this.inFlight = new BoundedTasks(config.max_in_flight);
     this.queue = new MessageQueue({
       onOverflow: (dropped) => {
         metrics.dropped('queue_full', dropped);
@@ -75,7 +76,7 @@ export class SightingReporter {
     this.queue.clear();
     this.abort.abort(new Error('plugin stopping'));
     await this.loop;
-    await Promise.allSettled([...this.inFlight]);
+    await this.inFlight.settled();
   }
 
   private async run(): Promise<void> {
@@ -90,9 +91,7 @@ export class SightingReporter {
         });
         continue;
       }
-      while (this.inFlight.size >= this.config.max_in_flight) await Promise.race(this.inFlight);
-      const task = this.deliver(body, String((message as { id?: unknown }).id)).finally(() => this.inFlight.delete(task));
-      this.inFlight.add(task);
+      await this.inFlight.start(() => this.deliver(body, String((message as { id?: unknown }).id)));
     }
   }
 
