@@ -4,7 +4,7 @@
  * sources win. Validated against a JSON schema with defaults; unknown keys are
  * errors, so typos are caught.
  */
-import { applyEnvOverrides, ConfigError, isJsonObject, loadRawConfig, loggingConfigSchema, validateAgainst } from 'threatbus';
+import { applyEnvOverrides, ConfigError, isJsonObject, loadRawConfig, loggingConfigSchema, metricsEndpointSchema, validateAgainst } from 'threatbus';
 import type { JsonObject } from 'threatbus';
 import type { ConfigProblem, JsonSchema, LoggingConfig } from 'threatbus';
 import type { BackendName } from './backend';
@@ -66,16 +66,7 @@ export const configSchema: JsonSchema = {
         interval: { type: 'integer', minimum: 0, default: 10 },
         filename: { type: 'string', minLength: 1, default: 'metrics.log' },
         // Prometheus /metrics, /healthz, /readyz as the bus serves them (docs/observability.md); the Influx file stays.
-        endpoint: {
-          type: 'object',
-          additionalProperties: false,
-          default: {},
-          properties: {
-            enabled: { type: 'boolean', default: false },
-            host: { type: 'string', minLength: 1, default: '127.0.0.1' },
-            port: { type: 'integer', minimum: 0, maximum: 65535, default: 9465 },
-          },
-        },
+        endpoint: metricsEndpointSchema(9465),
       },
     },
     transform_context: { type: ['string', 'null'], minLength: 1, default: null },

@@ -4,4 +4,4 @@ export { ConfigError, formatProblem, validateAgainst } from './validate';
 export type { ConfigProblem } from './validate';
 export { applyEnvOverrides, parseEnvValue, environmentWithDotenv, ENV_PREFIX } from './env';
 export { maskSecrets, isSecretKey, MASK } from './mask';
-export { coreConfigSchema, loggingConfigSchema } from './schema';
+export { coreConfigSchema, loggingConfigSchema, metricsEndpointSchema } from './schema';

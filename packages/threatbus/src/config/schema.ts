@@ -22,6 +22,20 @@ export function loggingConfigSchema(defaultFilename: string): JsonSchema {
   };
 }
 
+/** Schema of a metrics endpoint section (MetricsServerConfig, off by default); vast-threatbus uses it too. */
+export function metricsEndpointSchema(defaultPort: number): JsonSchema {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    properties: {
+      enabled: { type: 'boolean', default: false },
+      host: { type: 'string', minLength: 1, default: '127.0.0.1' },
+      port: { type: 'integer', minimum: 0, maximum: 65535, default: defaultPort },
+    },
+  };
+}
+
 export const coreConfigSchema: JsonSchema = {
   type: 'object',
   additionalProperties: false,
@@ -29,16 +43,7 @@ export const coreConfigSchema: JsonSchema = {
   properties: {
     logging: loggingConfigSchema('threatbus.log'),
     // The operator's HTTP endpoint: /metrics, /healthz, /readyz (docs/observability.md). Off unless asked for.
-    metrics: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        enabled: { type: 'boolean', default: false },
-        host: { type: 'string', minLength: 1, default: '127.0.0.1' },
-        port: { type: 'integer', minimum: 0, maximum: 65535, default: 9464 },
-      },
-    },
+    metrics: metricsEndpointSchema(9464),
     plugins: {
       type: 'object',
       additionalProperties: false,
