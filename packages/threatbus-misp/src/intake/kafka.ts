@@ -122,8 +122,11 @@ export class KafkaReceiver {
   }
 
   private onKafkaError(err: RdKafkaError): void {
-    this.limiter.error(`kafka.${err.code ?? 'unknown'}`, `Kafka error: ${err.message}`, { source: this.description, code: err.code });
-    if (err.code === ALL_BROKERS_DOWN && !this.brokersDown && !this.stopped) {
+    // node-rdkafka reports most client errors with code -1, so the cause is the message (numbers masked: broker ids, counts).
+    const message = String(err.message);
+    this.limiter.error(`kafka.${err.code ?? 'unknown'}.${message.replace(/\d+/g, '#').slice(0, 80)}`, `Kafka error: ${message}`, { source: this.description, code: err.code });
+    const allDown = err.code === ALL_BROKERS_DOWN || /all broker connections are down/i.test(message);
+    if (allDown && !this.brokersDown && !this.stopped) {
       this.brokersDown = true;
       this.onPeer(false, 'all broker connections are down');
     }
