@@ -10,7 +10,7 @@
  */
 import { resolve } from 'node:path';
 import { decodeEncodedMessage, MessageType, Topic } from 'threatbus';
-import type { AppContext, AppPlugin, Indicator, Message, Sighting, SnapshotReply, SnapshotRequest, Subscriber } from 'threatbus';
+import type { AppContext, AppPlugin, Indicator, Message, Sighting, SnapshotReply, SnapshotRequest, MessageSubscriber } from 'threatbus';
 import { DAY_MS } from './config';
 import type { StoreConfig } from './config';
 import { StoreDatabase } from './database';
@@ -41,7 +41,7 @@ export class StoreApp implements AppPlugin {
   private db?: StoreDatabase;
   private writer?: BatchWriter;
   private pruneTimer?: NodeJS.Timeout;
-  private readonly subscriber: Subscriber = { push: (m: Message) => this.take(m) };
+  private readonly subscriber: MessageSubscriber = { push: (m: Message) => this.take(m) };
   /** Absolute path of the database file. */
   readonly path: string;
 

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createMessageMemo, Topic } from 'threatbus';
-import type { AppContext, AppPlugin, Logger, Message, Subscriber } from 'threatbus';
+import type { AppContext, AppPlugin, Logger, Message, MessageSubscriber } from 'threatbus';
 import type { ClientOptions } from 'ws';
 import type { BrokerData } from './broker-data';
 import { endpointUrl } from './config';
@@ -28,7 +28,7 @@ type Encoded = { text: string; eventName: string } | null;
 interface Peer {
   url: string;
   connection: ZeekConnection;
-  subscriber?: Subscriber;
+  subscriber?: MessageSubscriber;
 }
 
 export class ZeekApp implements AppPlugin {
@@ -130,7 +130,7 @@ export class ZeekApp implements AppPlugin {
   /** Subscribe this Zeek to indicators, asking for a snapshot of `snapshotSeconds` (0: none). */
   private attach(peer: Peer, snapshotSeconds: number): void {
     const previous = peer.subscriber;
-    const subscriber: Subscriber = { push: (m) => this.deliver(peer, m) };
+    const subscriber: MessageSubscriber = { push: (m) => this.deliver(peer, m) };
     peer.subscriber = subscriber;
     const { snapshotId } = this.ctx.bus.subscribe(Topic.INDICATOR, subscriber, snapshotSeconds > 0 ? { snapshotSeconds } : {});
     // Subscribe before unsubscribing, so no live indicator falls between the two.
