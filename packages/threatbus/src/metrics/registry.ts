@@ -2,12 +2,15 @@
  * The bus's metrics registry (docs/observability.md has the table of every
  * metric). One prom-client Registry per bus: embedding several buses in one
  * process (tests, benchmarks) keeps their numbers apart. Every plugin gets a
- * PluginMetrics view whose series carry `plugin="<config key>"`; the hot-path
- * counters are bound to their label values once, so counting a message is one
- * property update, not a label lookup.
+ * PluginMetrics view whose series carry `plugin="<config key>"`. Counters
+ * count into plain numbers (tally.ts) that prom-client collects at scrape
+ * time: counting a message is one property update, not prom-client's label
+ * hashing.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { HealthTracker } from './health';
+import { Tally } from './tally';
+import type { TallyCell } from './tally';
 import type { MetricMessageType, PluginCounter, PluginGauge, PluginHistogram, PluginMetrics } from './types';
 
 const MESSAGE_TYPES: MetricMessageType[] = ['indicator', 'sighting', 'snapshotrequest', 'snapshotenvelope'];
@@ -18,14 +21,9 @@ export interface BusMetricsOptions {
   processMetrics?: boolean;
 }
 
-type Bound = { inc(value?: number): void };
-
 export class BusMetrics {
   readonly registry = new Registry();
   readonly health = new HealthTracker();
-  private readonly messagesIn: Counter<'plugin' | 'type'>;
-  private readonly messagesOut: Counter<'plugin' | 'type'>;
-  private readonly droppedTotal: Counter<'plugin' | 'reason'>;
   private readonly subscribersGauge: Gauge<'plugin'>;
   private readonly queueDepthGauge: Gauge<'plugin'>;
   private readonly peerUp: Gauge<'plugin' | 'peer'>;
@@ -33,6 +31,12 @@ export class BusMetrics {
   private readonly views = new Map<string, PluginMetrics>();
   /** Per sampled metric name: each plugin's reader, called at scrape time. */
   private readonly sampledReaders = new Map<string, Map<string, () => number>>();
+  /** What the counters counted since the last scrape, per family. */
+  private readonly inTally = new Tally();
+  private readonly outTally = new Tally();
+  private readonly droppedTally = new Tally();
+  /** Plugin-defined counters, by name. */
+  private readonly ownTallies = new Map<string, Tally>();
   /** Plugins whose subscriber count and queue depth are read at scrape time. */
   private readonly subscriberReaders = new Map<string, () => number>();
   private readonly depthReaders = new Map<string, () => number>();
@@ -40,9 +44,12 @@ export class BusMetrics {
   constructor(options: BusMetricsOptions = {}) {
     const registers = [this.registry];
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
-    this.messagesIn = new Counter({ name: 'threatbus_messages_in_total', help: 'Messages a plugin put on the bus', labelNames: ['plugin', 'type'], registers });
-    this.messagesOut = new Counter({ name: 'threatbus_messages_out_total', help: 'Messages a plugin took from the bus and delivered to its peer', labelNames: ['plugin', 'type'], registers });
-    this.droppedTotal = new Counter({ name: 'threatbus_messages_dropped_total', help: 'Messages a plugin received and did not pass on, by reason', labelNames: ['plugin', 'reason'], registers });
+    const tallied = (name: string, help: string, labelNames: string[], tally: Tally) =>
+      new Counter({ name, help, labelNames, registers, collect(this: Counter<string>) { tally.flush(this); } });
+    // Registered with the registry, which serves them; nothing here reads them again.
+    tallied('threatbus_messages_in_total', 'Messages a plugin put on the bus', ['plugin', 'type'], this.inTally);
+    tallied('threatbus_messages_out_total', 'Messages a plugin took from the bus and delivered to its peer', ['plugin', 'type'], this.outTally);
+    tallied('threatbus_messages_dropped_total', 'Messages a plugin received and did not pass on, by reason', ['plugin', 'reason'], this.droppedTally);
     this.subscribersGauge = new Gauge({ name: 'threatbus_subscribers', help: 'Current subscribers of a plugin', labelNames: ['plugin'], registers, collect: readAll(this.subscriberReaders) });
     this.queueDepthGauge = new Gauge({ name: 'threatbus_queue_depth', help: 'Messages waiting in a plugin\'s queues', labelNames: ['plugin'], registers, collect: readAll(this.depthReaders) });
     this.peerUp = new Gauge({ name: 'threatbus_peer_up', help: '1 while a plugin\'s connection to a peer is up, else 0', labelNames: ['plugin', 'peer'], registers });
@@ -89,27 +96,27 @@ export class BusMetrics {
 
   private createView(plugin: string): PluginMetrics {
     // Every series exists from the start (at 0), so rate() and in = out + dropped work before the first message.
-    const bind = (c: Counter<'plugin' | 'type'>): Record<MetricMessageType, Bound> =>
-      Object.fromEntries(
-        MESSAGE_TYPES.map((t) => {
-          const child = c.labels(plugin, t);
-          child.inc(0);
-          return [t, child];
-        }),
-      ) as Record<MetricMessageType, Bound>;
-    const inBy = bind(this.messagesIn);
-    const outBy = bind(this.messagesOut);
+    const bind = (tally: Tally): Record<MetricMessageType, TallyCell> =>
+      Object.fromEntries(MESSAGE_TYPES.map((type) => [type, tally.cell({ plugin, type })])) as Record<MetricMessageType, TallyCell>;
+    const inBy = bind(this.inTally);
+    const outBy = bind(this.outTally);
+    const droppedBy = new Map<string, TallyCell>();
+    const droppedTally = this.droppedTally;
+    const droppedCell = (reason: string): TallyCell => {
+      let cell = droppedBy.get(reason);
+      if (!cell) droppedBy.set(reason, (cell = droppedTally.cell({ plugin, reason })));
+      return cell;
+    };
     const registry = this.registry;
     const health = this.health;
     const peerUp = this.peerUp;
-    const dropped = this.droppedTotal;
     const subscribers = this.subscribersGauge.labels(plugin);
     const depth = this.queueDepthGauge.labels(plugin);
     const snapshots = this.snapshotSeconds.labels(plugin);
     return {
-      messageIn: (type, count = 1) => inBy[type].inc(count),
-      messageOut: (type, count = 1) => outBy[type].inc(count),
-      dropped: (reason, count = 1) => dropped.inc({ plugin, reason }, count),
+      messageIn: (type, count = 1) => void (inBy[type].value += count),
+      messageOut: (type, count = 1) => void (outBy[type].value += count),
+      dropped: (reason, count = 1) => void (droppedCell(reason).value += count),
       subscribers: (count) => (typeof count === 'function' ? this.subscriberReaders.set(plugin, count) : subscribers.set(count)),
       queueDepth: (count) => (typeof count === 'function' ? this.depthReaders.set(plugin, count) : depth.set(count)),
       peer: (peer, up, detail) => {
@@ -119,8 +126,29 @@ export class BusMetrics {
       snapshotDuration: (seconds) => snapshots.observe(seconds),
       sampled: (name, help, kind, read) => this.sampled(plugin, name, help, kind, read),
       counter: (name, help, labelNames = []) => {
-        const c = ownMetric(registry, name, () => new Counter({ name, help, labelNames: ['plugin', ...labelNames], registers: [registry] }));
-        return { inc: (labels = {}, value = 1) => c.inc({ ...labels, plugin }, value) } satisfies PluginCounter;
+        let tally = this.ownTallies.get(name);
+        if (!tally) {
+          const t = (tally = new Tally());
+          ownMetric(registry, name, () => new Counter({ name, help, labelNames: ['plugin', ...labelNames], registers: [registry], collect(this: Counter<string>) { t.flush(this); } }));
+          this.ownTallies.set(name, t);
+        }
+        const own = tally;
+        const allowed = new Set(labelNames);
+        // This plugin's cells by label values in labelNames order: no object built per call once a series exists.
+        const cells = new Map<string, TallyCell>();
+        return {
+          inc: (labels = {}, value = 1) => {
+            let key = '';
+            for (const n of labelNames) key += `${labels[n] ?? ''}\u0001`;
+            let cell = cells.get(key);
+            if (!cell) {
+              // prom-client would only notice an undeclared label at scrape time.
+              for (const k in labels) if (!allowed.has(k)) throw new RangeError(`metric ${name}: label '${k}' is not declared (labelNames: ${labelNames.join(', ') || 'none'})`);
+              cells.set(key, (cell = own.cell({ ...labels, plugin })));
+            }
+            cell.value += value;
+          },
+        } satisfies PluginCounter;
       },
       gauge: (name, help, labelNames = []) => {
         const g = ownMetric(registry, name, () => new Gauge({ name, help, labelNames: ['plugin', ...labelNames], registers: [registry] }));
