@@ -34,6 +34,11 @@ describe('startTestBus', () => {
     expect(t.bus.plugin('probe')).toBe(t.plugin('probe'));
     expect(() => t!.plugin('nope')).toThrow(expect.objectContaining({ code: ErrorCode.NOT_RUNNING }));
     expect(t.logger.has('info', 'Threat Bus ready')).toBe(true);
+    // The probe subscribed to 'stix2', echo to indicators: indicators reach both, sightings the probe.
+    const [probeSubscriber] = t.subscribersOf('stix2/sighting');
+    expect(t.subscribersOf('stix2/sighting')).toHaveLength(1);
+    expect(t.subscribersOf('stix2/indicator')).toHaveLength(2);
+    expect(t.subscribersOf('stix2/indicator')).toContain(probeSubscriber);
   });
 
   test('takes a plain list of plugins; a bad section is a ConfigError naming the key', async () => {

@@ -219,4 +219,9 @@ export class ThreatBus implements AppBus {
     this.router.unsubscribe(topic, subscriber);
     if (!this.router.isSubscribed(subscriber)) this.snapshots.forget(subscriber);
   }
+
+  /** The local subscribers a message of `topic` reaches (each once), for tests (`threatbus/testing`) and diagnostics. */
+  subscribersOf(topic: string): MessageSubscriber[] {
+    return this.router.subscribersOf(topic);
+  }
 }

@@ -5,6 +5,7 @@
 import { startThreatBus } from '../runtime/start';
 import type { StartedBus } from '../runtime/start';
 import type { PluginDefinition } from '../plugin';
+import type { MessageSubscriber } from '../runtime/queue';
 import { isJsonObject } from '../wire/json-object';
 import { probeApp } from './probe';
 import type { Probe, ProbeOptions } from './probe';
@@ -35,6 +36,8 @@ export interface TestBus {
   logger: RecordingLogger;
   /** The instance of the plugin configured as `name`; the caller names the type it expects. */
   plugin<P>(name: string): P;
+  /** The local subscribers a message of `topic` reaches, to check what a plugin registered at the bus. */
+  subscribersOf(topic: string): MessageSubscriber[];
   /** Stop the bus. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -62,6 +65,7 @@ export async function startTestBus(options: TestBusOptions | PluginDefinition[])
     },
     logger,
     plugin: <P>(name: string) => started.bus.plugin<P>(name),
+    subscribersOf: (topic) => started.bus.subscribersOf(topic),
     close: () => started.close(),
   };
 }
