@@ -61,7 +61,8 @@ export const HEAD_FIELDS = 6;
 
 export function pushHead(out: string[], obj: Indicator | Sighting): void {
   const indicator = obj.type === 'indicator';
-  out.push(obj.id, obj.type, obj.created, obj.modified, (indicator && obj.valid_until) || '', (indicator && obj.x_threatbus_update) || '');
+  // Only fields whose format is validated (no line feed: batches travel joined by them), and the removal as a flag.
+  out.push(obj.id, obj.type, obj.created, obj.modified, (indicator && obj.valid_until) || '', indicator && obj.x_threatbus_update === 'REMOVE' ? 'REMOVE' : '');
 }
 
 /** The row of the `index`th object of a batch sent as heads and bodies (as rowWithBody, without building an object first). */

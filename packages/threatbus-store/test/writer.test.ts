@@ -35,3 +35,22 @@ test('many small batches handed over at once are all written and counted once; a
     db.close();
   }
 });
+
+test('an object whose head fields would break the batch framing is not stored, and neither is its batch; the next batch is', async () => {
+  const path = join(tempDir(), 'framing.db');
+  StoreDatabase.open(path).close();
+  const writer = new BatchWriter(path, silentLogger(), 2, 60_000);
+  await writer.start();
+  try {
+    // Not what the bus lets through (ids are validated), but a plugin may publish an unchecked object.
+    writer.add({ ...indicator(1), id: 'indicator--x\ny' });
+    writer.add(indicator(2));
+    writer.add(indicator(3));
+    writer.add(indicator(4));
+    await writer.flush();
+    expect(writer.failed).toBe(2);
+    expect(writer.written).toBe(2);
+  } finally {
+    await writer.close();
+  }
+});
