@@ -28,6 +28,8 @@ export class LogLimiter {
     private readonly logger: Logger,
     private readonly intervalMs = DEFAULT_LOG_INTERVAL_MS,
     private readonly now: () => number = Date.now,
+    /** Called for every occurrence, logged or not (e.g. a Prometheus counter by cause). */
+    private readonly onCount?: (cause: string) => void,
   ) {}
 
   /** How often `cause` happened so far (logged or not). */
@@ -65,6 +67,7 @@ export class LogLimiter {
       this.causes.set(cause, state);
     }
     state.count++;
+    this.onCount?.(cause);
     const now = this.now();
     if (now - state.lastLogged < this.intervalMs) {
       state.suppressed++;
