@@ -10,14 +10,20 @@ import { removeTempDirs, tempDir } from './helpers';
 
 afterEach(() => removeTempDirs());
 
+/** A started writer on a new store file in a temp dir. */
+async function startWriter(name: string, batchSize: number): Promise<{ path: string; writer: BatchWriter }> {
+  const path = join(tempDir(), name);
+  StoreDatabase.open(path).close();
+  const writer = new BatchWriter(path, silentLogger(), batchSize, 60_000);
+  await writer.start();
+  return { path, writer };
+}
+
 const indicator = (n: number) => createIndicator({ pattern: `[ipv4-addr:value = '10.8.${n >> 8}.${n & 255}']`, pattern_type: 'stix' });
 
 test('many small batches handed over at once are all written and counted once; a prune queued behind them waits for them', async () => {
-  const path = join(tempDir(), 'coalesce.db');
-  StoreDatabase.open(path).close();
   // batch_size 10: 3030 objects become 303 write requests posted before the worker answers the first.
-  const writer = new BatchWriter(path, silentLogger(), 10, 60_000);
-  await writer.start();
+  const { path, writer } = await startWriter('coalesce.db', 10);
   try {
     for (let n = 0; n < 3030; n++) writer.add(indicator(n));
     const pruned = await writer.prune({ now: Date.now(), sightingRetentionMs: 1, tombstoneRetentionMs: 1, maxIndicators: 0 });
@@ -37,10 +43,7 @@ test('many small batches handed over at once are all written and counted once; a
 });
 
 test('an object whose head fields would break the batch framing is not stored, and neither is its batch; the next batch is', async () => {
-  const path = join(tempDir(), 'framing.db');
-  StoreDatabase.open(path).close();
-  const writer = new BatchWriter(path, silentLogger(), 2, 60_000);
-  await writer.start();
+  const { writer } = await startWriter('framing.db', 2);
   try {
     // Not what the bus lets through (ids are validated), but a plugin may publish an unchecked object.
     writer.add({ ...indicator(1), id: 'indicator--x\ny' });
