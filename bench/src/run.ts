@@ -47,6 +47,8 @@ export interface Variant {
   metrics?: boolean;
   /** SQLite file of a store app (threatbus-store) in the bus: intake with the store, side by side (bench/src/store.ts). */
   store?: string;
+  /** The store's batch_size (absent: its default). */
+  storeBatchSize?: number;
   /** CURVE on the zmq-app (docs/security.md) with the subscriber's key authorized: what encryption and authentication cost. */
   curve?: boolean;
 }
@@ -91,7 +93,7 @@ function busConfig(v: Variant, ports: { misp: number; manage: number; pub: numbe
     `    misp:\n      zmq:\n        host: 127.0.0.1\n        port: ${ports.misp}\n` +
     `    zmq:\n      host: 127.0.0.1\n      manage: ${ports.manage}\n      pub: ${ports.pub}\n      sub: ${ports.sub}\n` +
     (curve ? `      curve:\n        secret_key: "${curve.server.secretKey}"\n        authorized_keys: ["${curve.client.publicKey}"]\n` : '') +
-    (v.store ? `    store:\n      path: ${v.store}\n` : '');
+    (v.store ? `    store:\n      path: ${v.store}\n` + (v.storeBatchSize ? `      batch_size: ${v.storeBatchSize}\n` : '') : '');
 }
 
 async function waitForStderr(child: Child, pattern: RegExp, timeoutMs: number): Promise<void> {

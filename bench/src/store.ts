@@ -15,6 +15,7 @@
  *   npm run bench:store -- --rounds 0 --seed-db /tmp/s1m.db   the snapshot only, seeding that file once
  *                                          and reusing it in later runs (seeding 1M takes minutes)
  *   npm run bench:store -- --snapshot 0    the intake only
+ *   npm run bench:store -- --snapshot 0 --batch-sizes 1000,5000   with-store runs per store batch_size, alternating
  *   BENCH_PROFILE=<dir>                    CPU profiles of the bus processes (node --cpu-prof)
  * Results: bench/results/store.json; a markdown table on stdout (docs/benchmarks.md).
  */
@@ -50,14 +51,16 @@ function fileBytes(path: string): number {
   return n;
 }
 
-interface IntakeResult { name: string; store: boolean; throughput: number; lost: number; cpu_us_per_indicator?: number; peak_rss_mb?: number; stored?: number; db_bytes?: number }
+interface IntakeResult { name: string; store: boolean; batch_size?: number; throughput: number; lost: number; cpu_us_per_indicator?: number; peak_rss_mb?: number; stored?: number; db_bytes?: number }
 
-async function intake(n: number, rounds: number, dir: string): Promise<IntakeResult[]> {
+/** `batchSizes`: one with-store run per store batch_size in each round (undefined: the store's default). */
+async function intake(n: number, rounds: number, dir: string, batchSizes: (number | undefined)[]): Promise<IntakeResult[]> {
   const out: IntakeResult[] = [];
   for (let round = 0; round < rounds; round++) {
-    for (const withStore of [false, true]) {
-      const db = join(dir, `intake-${round}.db`);
-      const v: Variant = { name: `inmem-1sub${withStore ? '-store' : ''}-${n}`, kind: 'bus', count: n, subscribers: 1, rate: 0, backbone: 'inmem', warmup: 20_000, ...(withStore ? { store: db } : {}) };
+    for (const [withStore, batchSize] of [[false, undefined] as const, ...batchSizes.map((b) => [true, b] as const)]) {
+      const db = join(dir, `intake-${round}-${batchSize ?? 'default'}.db`);
+      const name = `inmem-1sub${withStore ? '-store' : ''}${batchSize ? `-b${batchSize}` : ''}-${n}`;
+      const v: Variant = { name, kind: 'bus', count: n, subscribers: 1, rate: 0, backbone: 'inmem', warmup: 20_000, ...(withStore ? { store: db, storeBatchSize: batchSize } : {}) };
       process.stderr.write(`${v.name} (round ${round + 1}) ... `);
       const r = await runVariant(v);
       let stored: number | undefined;
@@ -67,7 +70,7 @@ async function intake(n: number, rounds: number, dir: string): Promise<IntakeRes
         s.close();
       }
       const res: IntakeResult = {
-        name: v.name, store: withStore, throughput: r.throughput, lost: r.lost,
+        name: v.name, store: withStore, ...(batchSize ? { batch_size: batchSize } : {}), throughput: r.throughput, lost: r.lost,
         cpu_us_per_indicator: r.bus?.cpu_us_per_indicator, peak_rss_mb: r.bus?.peak_rss_mb,
         ...(withStore ? { stored, db_bytes: fileBytes(db) } : {}),
       };
@@ -151,17 +154,23 @@ async function snapshot(count: number, dir: string, reuse?: string): Promise<Sna
 /** The intake rows as a markdown table, with the mean throughput ratio and the CPU per indicator. */
 function intakeTable(results: IntakeResult[]): string {
   if (results.length === 0) return '';
-  const mean = (store: boolean, f: (r: IntakeResult) => number | undefined) => {
-    const xs = results.filter((r) => r.store === store).map(f).filter((x): x is number => x !== undefined);
+  const mean = (rs: IntakeResult[], f: (r: IntakeResult) => number | undefined) => {
+    const xs = rs.map(f).filter((x): x is number => x !== undefined);
     return xs.reduce((a, b) => a + b, 0) / xs.length;
   };
   const lines = ['| run | throughput (msg/s) | lost | bus CPU µs/indicator | bus peak RSS (MB) | stored | store file |', '|---|---:|---:|---:|---:|---:|---:|'];
   for (const r of results) {
     lines.push(`| ${r.name} | ${Math.round(r.throughput).toLocaleString('en')} | ${r.lost} | ${r.cpu_us_per_indicator?.toFixed(0) ?? '-'} | ${r.peak_rss_mb?.toFixed(0) ?? '-'} | ${r.stored ?? '-'} | ${r.db_bytes ? (r.db_bytes / 1e6).toFixed(1) + ' MB' : '-'} |`);
   }
-  const cpu = (store: boolean) => mean(store, (r) => r.cpu_us_per_indicator);
-  lines.push('', `Mean throughput with the store: ${((mean(true, (r) => r.throughput) / mean(false, (r) => r.throughput)) * 100).toFixed(0)} % of without; ` +
-    `bus CPU ${cpu(false).toFixed(1)} → ${cpu(true).toFixed(1)} µs per indicator (+${(cpu(true) - cpu(false)).toFixed(1)}).`, '');
+  const without = results.filter((r) => !r.store);
+  const cpu = (rs: IntakeResult[]) => mean(rs, (r) => r.cpu_us_per_indicator);
+  lines.push('');
+  for (const batch of new Set(results.filter((r) => r.store).map((r) => r.batch_size))) {
+    const withStore = results.filter((r) => r.store && r.batch_size === batch);
+    lines.push(`Mean throughput with the store${batch ? ` (batch_size ${batch})` : ''}: ${((mean(withStore, (r) => r.throughput) / mean(without, (r) => r.throughput)) * 100).toFixed(0)} % of without; ` +
+      `bus CPU ${cpu(without).toFixed(1)} → ${cpu(withStore).toFixed(1)} µs per indicator (+${(cpu(withStore) - cpu(without)).toFixed(1)}).`);
+  }
+  lines.push('');
   return lines.join('\n') + '\n';
 }
 
@@ -173,7 +182,9 @@ async function main(): Promise<void> {
   const reuse = seedIndex >= 0 ? resolve(process.argv[seedIndex + 1]) : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'threatbus-bench-store-'));
   try {
-    const intakeResults = await intake(n, rounds, dir);
+    const batchIndex = process.argv.indexOf('--batch-sizes');
+    const batchSizes = batchIndex >= 0 ? process.argv[batchIndex + 1].split(',').map(Number) : [undefined];
+    const intakeResults = await intake(n, rounds, dir, batchSizes);
     if (snapshotCount <= 0) {
       process.stdout.write(intakeTable(intakeResults));
       return;

@@ -35,7 +35,7 @@ export const configSchema: JsonSchema = {
     tombstone_retention: { type: 'number', exclusiveMinimum: 0, default: 30 },
     max_indicators: { type: 'integer', minimum: 0, default: 0 },
     snapshot_page: { type: 'integer', minimum: 1, maximum: 100000, default: 1000 },
-    batch_size: { type: 'integer', minimum: 1, maximum: 100000, default: 5000 },
+    batch_size: { type: 'integer', minimum: 1, maximum: 100000, default: 1000 },
     flush_interval: { type: 'number', exclusiveMinimum: 0, maximum: 60, default: 0.2 },
     prune_interval: { type: 'number', exclusiveMinimum: 0, default: 60 },
   },
