@@ -46,7 +46,7 @@ export class MispApp implements AppPlugin {
     this.handler = new AttributeHandler(config.filter ?? [], bus, logger, ctx.metrics);
     // Kafka commits an offset only after its message was handed over, so it waits for the bus;
     // ZeroMQ has nothing to acknowledge.
-    if (config.zmq) this.zmq = new ZmqReceiver(config.zmq, (json, where) => this.handler.handleNoWait(json, where), logger);
+    if (config.zmq) this.zmq = new ZmqReceiver(config.zmq, (json, where) => this.handler.handleNoWait(json, where), logger, ctx.metrics);
     else if (config.kafka) {
       this.kafka = new KafkaReceiver(config.kafka, (json, where, onDelivered, token) => this.handler.handle(json, where, onDelivered, token), logger, (up, detail) => ctx.metrics.peer('kafka', up, detail));
     }

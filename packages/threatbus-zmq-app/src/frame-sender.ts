@@ -14,9 +14,9 @@
  * dropped with a warning.
  */
 import { encodeMessage } from 'threatbus';
-import type { Logger, Message } from 'threatbus';
+import type { Logger, Message, MetricMessageType, PluginMetrics } from 'threatbus';
 import type { XPublisher } from 'zeromq';
-import type { LogLimiter } from './log-limit';
+import type { LogLimiter } from 'threatbus';
 import { encodeAppFrame } from './protocol';
 import type { FrameSuffix } from './protocol';
 import type { Subscription } from './subscription';
@@ -31,6 +31,14 @@ const SUFFIX: Partial<Record<Message['type'], FrameSuffix>> = {
   sighting: 'sighting',
   snapshotrequest: 'snapshotrequest',
 };
+
+/** The message type of a frame `<p2p topic><suffix> <json>` (messages_out's type label), read without parsing. */
+function frameType(frame: string, p2pLength: number): MetricMessageType {
+  const c = frame.charCodeAt(p2pLength);
+  // indicator, sighting, snapshotrequest
+  if (c === 0x69) return 'indicator';
+  return frame.charCodeAt(p2pLength + 1) === 0x69 ? 'sighting' : 'snapshotrequest';
+}
 
 function isEagain(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'EAGAIN';
@@ -51,6 +59,8 @@ export class FrameSender {
     public socket: XPublisher,
     private readonly logger: Logger,
     private readonly limited: LogLimiter,
+    /** messages_out per frame handed to ZeroMQ; drops of messages no frame could be made of. */
+    private readonly metrics?: Pick<PluginMetrics, 'messageOut' | 'dropped'>,
   ) {}
 
   /** A subscription has (new) work or may send again. */
@@ -109,6 +119,7 @@ export class FrameSender {
                 // Not retriable (socket state): drop this frame, keep going.
                 sub.pending = undefined;
                 sub.frameDone();
+                this.metrics?.dropped('error');
                 this.limited.error('sender.send', 'Could not publish a frame; dropped it', { p2p_topic: sub.p2pTopic, error: e });
               }
               break;
@@ -116,6 +127,7 @@ export class FrameSender {
             sub.pending = undefined;
             sub.frameDone();
             this.sent++;
+            this.metrics?.messageOut(frameType(frame, sub.p2pTopic.length));
             this.backoffMs.delete(sub);
           }
           if (this.stopped) return;
@@ -146,6 +158,7 @@ export class FrameSender {
       if (message === undefined || sub.removed) return undefined;
       const suffix = SUFFIX[message.type];
       if (suffix === undefined) {
+        this.metrics?.dropped('not_mappable');
         this.logger.warn(`Skipping unknown message type '${message.type}' for topic subscription ${sub.p2pTopic}`);
         continue;
       }
@@ -156,6 +169,7 @@ export class FrameSender {
         // One message the encoder cannot write (say, nesting deeper than it allows) is dropped
         // for this subscriber only; the next one goes out as usual.
         this.encodeErrors++;
+        this.metrics?.dropped('error');
         this.limited.error('sender.encode', 'Could not encode a message for an app; dropped it', {
           p2p_topic: sub.p2pTopic,
           type: message.type,

@@ -9,7 +9,7 @@
  */
 import { decodeMessage, MessageDecodeError } from 'threatbus';
 import type { Logger, Message } from 'threatbus';
-import type { LogLimiter } from './log-limit';
+import type { LogLimiter } from 'threatbus';
 import { INBOUND_ENVELOPE_TOPIC, INBOUND_STIX_PREFIX, splitFrame } from './protocol';
 
 export type InboundResult = { ok: true; message: Message } | { ok: false; level: 'warn' | 'error'; reason: string };

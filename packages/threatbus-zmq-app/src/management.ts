@@ -13,7 +13,7 @@
  * subscribe requests asking for a snapshot per minute.
  */
 import type { Logger } from 'threatbus';
-import type { LogLimiter } from './log-limit';
+import type { LogLimiter } from 'threatbus';
 import { encodeStatusReply, encodeSubscribeReply, ManagementRequestError, parseManagementRequest } from './protocol';
 import type { SubscriptionRegistry } from './registry';
 

@@ -9,13 +9,17 @@
  *
  * Each socket is read by a ReceiveLoop, which never ends on bad input and
  * replaces the socket when it breaks.
+ *
+ * Metrics (docs/observability.md, README): messages_out per frame handed to
+ * ZeroMQ, drops by reason (from the log causes, the queues and the sender),
+ * subscribers and queue depth read at scrape time.
  */
 import { Router, Subscriber as ZmqSubscriber } from 'zeromq';
 import type { AppContext, AppPlugin, SnapshotReply, SnapshotRequest } from 'threatbus';
 import type { ZmqAppConfig } from './config';
 import { FrameSender } from './frame-sender';
 import { InboundPublisher } from './inbound';
-import { LogLimiter } from './log-limit';
+import { LogLimiter } from 'threatbus';
 import { ManagementHandler } from './management';
 import { INBOUND_ENVELOPE_TOPIC, INBOUND_STIX_PREFIX } from './protocol';
 import { handleSubscriptionEvent, ManualXPublisher } from './publisher';
@@ -27,6 +31,18 @@ import type { CurveServer } from './curve/server';
 /** ZMTP heartbeats on the PUB socket, so a vanished app's connection (and so its `joined` state) ends. */
 const ZMTP_HEARTBEAT_MS = 10_000;
 const ZMTP_HEARTBEAT_TIMEOUT_MS = 30_000;
+
+/**
+ * Log causes that mean a message (or a request) was received and not passed
+ * on, and the reason they count under in threatbus_messages_dropped_total.
+ */
+const DROP_REASON_OF_CAUSE: Record<string, string> = {
+  'inbound.oversize': 'oversize',
+  'inbound.warn': 'invalid',
+  'inbound.error': 'invalid',
+  'inbound.publish': 'error',
+  'management.snapshot-rate': 'rate_limited',
+};
 
 export interface BoundPorts {
   manage: number;
@@ -103,7 +119,12 @@ export class ZmqApp implements AppPlugin {
       'Bad, refused or over-limit input on the zmq app sockets and messages it dropped, by cause (see the README, "Hostile input and limits")',
       ['cause'],
     );
-    const limited = (this.limited = new LogLimiter(logger, undefined, undefined, (cause) => badInput.inc({ cause })));
+    const metrics = this.ctx.metrics;
+    const limited = (this.limited = new LogLimiter(logger, undefined, undefined, (cause) => {
+      badInput.inc({ cause });
+      const reason = DROP_REASON_OF_CAUSE[cause];
+      if (reason) metrics.dropped(reason);
+    }));
     const ipv6 = config.host.includes(':');
     const maxMessageSize = config.max_message_size;
     const curve = (this.curve = config.curve ? await startCurve(config.curve, logger, this.ctx.metrics) : undefined);
@@ -131,7 +152,7 @@ export class ZmqApp implements AppPlugin {
     const pub = openPub();
     const sub = openSub();
     const manage = openManage();
-    const sender = (this.sender = new FrameSender(pub, logger, limited));
+    const sender = (this.sender = new FrameSender(pub, logger, limited, metrics));
     const registry = (this.registry = new SubscriptionRegistry(
       this.ctx.bus,
       logger,
@@ -139,6 +160,7 @@ export class ZmqApp implements AppPlugin {
         queueSize: config.queue_size,
         subscriptionTimeoutMs: config.subscription_timeout * 1000,
         joinTimeoutMs: config.join_timeout * 1000,
+        onDropped: (reason, count) => metrics.dropped(reason, count),
       },
       sender.wake,
       (s) => sender.forget(s),
@@ -155,6 +177,12 @@ export class ZmqApp implements AppPlugin {
       throw new Error(`ZeroMQ app plugin cannot bind on ${config.host} (manage ${config.manage}, pub ${config.pub}, sub ${config.sub}): ${(e as Error).message}`);
     }
     sub.subscribe(INBOUND_STIX_PREFIX, INBOUND_ENVELOPE_TOPIC);
+    metrics.subscribers(() => registry.size);
+    metrics.queueDepth(() => {
+      let n = 0;
+      for (const s of registry.all()) n += s.queue.size + (s.pending === undefined ? 0 : 1);
+      return n;
+    });
     const ports = (this.ports = { manage: portOf(manage.lastEndpoint), pub: portOf(pub.lastEndpoint), sub: portOf(sub.lastEndpoint) });
     const management = new ManagementHandler(registry, ports, logger, limited, {
       maxMessageSize,

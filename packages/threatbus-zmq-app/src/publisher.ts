@@ -22,7 +22,7 @@
  */
 import { XPublisher } from 'zeromq';
 import type { SocketOptions } from 'zeromq';
-import type { LogLimiter } from './log-limit';
+import type { LogLimiter } from 'threatbus';
 import { P2P_TOPIC_LENGTH } from './protocol';
 import type { SubscriptionRegistry } from './registry';
 

@@ -7,7 +7,7 @@
  * one bound to the same port, with backoff (100 ms doubling to 5 s).
  */
 import type { Logger } from 'threatbus';
-import type { LogLimiter } from './log-limit';
+import type { LogLimiter } from 'threatbus';
 
 /** What the loop needs of a zeromq.js socket. */
 export interface ReceivingSocket {

@@ -13,6 +13,8 @@ export interface RegistryOptions {
   subscriptionTimeoutMs: number;
   joinTimeoutMs: number;
   now?: () => number;
+  /** Messages taken from the bus and not delivered: `queue_full` (a full queue), `peer_down` (queued when the subscription ended). */
+  onDropped?: (reason: 'queue_full' | 'peer_down', count: number) => void;
 }
 
 export class SubscriptionRegistry {
@@ -50,7 +52,8 @@ export class SubscriptionRegistry {
   subscribe(topics: readonly string[], snapshotDays: number): Subscription {
     let p2p = newP2pTopic(randomBytes);
     while (this.byP2p.has(p2p)) p2p = newP2pTopic(randomBytes);
-    const sub = new Subscription(p2p, topics, this.options.queueSize, this.logger, this.now(), this.options.joinTimeoutMs, this.wake);
+    const onDropped = this.options.onDropped;
+    const sub = new Subscription(p2p, topics, this.options.queueSize, this.logger, this.now(), this.options.joinTimeoutMs, this.wake, onDropped && ((n) => onDropped('queue_full', n)));
     const done: string[] = [];
     try {
       for (const topic of topics) {
@@ -81,6 +84,7 @@ export class SubscriptionRegistry {
     if (sub.joinTimer) clearTimeout(sub.joinTimer);
     for (const topic of sub.topics) this.bus.unsubscribe(topic, sub);
     const discarded = sub.queue.size + (sub.pending === undefined ? 0 : 1);
+    if (discarded > 0) this.options.onDropped?.('peer_down', discarded);
     sub.queue.clear();
     sub.queue.close();
     sub.pending = undefined;

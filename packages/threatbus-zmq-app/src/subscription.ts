@@ -45,8 +45,17 @@ export class Subscription implements Subscriber {
     joinTimeoutMs: number,
     /** Tells the frame sender this subscription has something to send. */
     private readonly wake: (s: Subscription) => void,
+    /** Messages this subscription's full queue dropped (threatbus_messages_dropped_total{reason="queue_full"}). */
+    onQueueFull?: (dropped: number) => void,
   ) {
-    this.queue = new MessageQueue<Message>({ capacity, onOverflow: warnOnOverflow(logger, p2pTopic), deliveredOnTake: false });
+    const warn = warnOnOverflow(logger, p2pTopic);
+    const onOverflow = onQueueFull
+      ? (dropped: number) => {
+          onQueueFull(dropped);
+          warn(dropped);
+        }
+      : warn;
+    this.queue = new MessageQueue<Message>({ capacity, onOverflow, deliveredOnTake: false });
     this.lastSeen = now;
     this.joinDeadline = now + joinTimeoutMs;
   }

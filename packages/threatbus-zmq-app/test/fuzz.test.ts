@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { recordingLogger } from 'threatbus/testing';
 import { decodeAppFrame, decodeInboundFrame, ManagementRequestError, parseManagementRequest } from '../src';
-import { LogLimiter } from '../src/log-limit';
+import { LogLimiter } from 'threatbus';
 import { ManagementHandler } from '../src/management';
 import { SubscriptionRegistry } from '../src/registry';
 

@@ -21,9 +21,16 @@
  * over-size message under ZMQ_MAXMSGSIZE, or bytes that are not ZMTP): it
  * drops that connection for good. So a disconnect that libzmq does not follow
  * with a reconnect attempt within RECONNECT_GRACE_MS replaces the socket.
+ *
+ * Metrics (docs/observability.md): a SUB socket cannot see its publisher,
+ * but its connect and disconnect events tell whether the TCP connection to
+ * MISP is up: `threatbus_peer_up{peer="zmq"}` follows them. Messages dropped
+ * here count as `oversize`, `invalid` (not `<topic> <json>`) and `filtered`
+ * (another topic with our prefix).
  */
 import type * as Zmq from 'zeromq';
-import type { Logger } from 'threatbus';
+import { LogLimiter } from 'threatbus';
+import type { Logger, PluginMetrics } from 'threatbus';
 import type { ZmqConfig } from '../config';
 import { CONFIG_PATH } from '../config';
 import { requireOptional } from './optional';
@@ -32,7 +39,6 @@ export const ZMQ_TOPIC = 'misp_json_attribute';
 
 /** Publishes started between two waits for the bus. */
 const IN_FLIGHT_CHECK = 256;
-const LOG_EVERY_MS = 10_000;
 const MAX_CONSECUTIVE_ERRORS = 3;
 const MIN_RESTART_MS = 100;
 const MAX_RESTART_MS = 5_000;
@@ -66,8 +72,8 @@ export class ZmqReceiver {
   private loop?: Promise<void>;
   private stopping = false;
   private wakeSleep?: () => void;
-  /** When each cause last logged a line, and how many were not logged since. */
-  private readonly lastLine = new Map<string, { at: number; unlogged: number }>();
+  /** Log lines at most once per cause every 10 s. */
+  private readonly limiter: LogLimiter;
   readonly counters: ZmqIntakeCounters = { frames: 0, oversize: 0, malformed: 0, other_topic: 0, receive_errors: 0, restarts: 0, dropped_connections: 0 };
   readonly endpoint: string;
 
@@ -76,11 +82,15 @@ export class ZmqReceiver {
     /** Handles one payload; returns a promise (that never rejects) when the bus is still taking it. */
     private readonly onPayload: (json: string, where: string) => Promise<unknown> | undefined,
     private readonly logger: Logger,
+    private readonly metrics: Pick<PluginMetrics, 'dropped' | 'peer'>,
   ) {
     this.endpoint = `tcp://${config.host}:${config.port}`;
+    this.limiter = new LogLimiter(logger);
   }
 
   start(): void {
+    // Down until the SUB socket's first connect event: /readyz waits for MISP.
+    this.metrics.peer('zmq', false, 'connecting');
     this.socket = this.open();
     this.loop = this.run();
   }
@@ -123,8 +133,12 @@ export class ZmqReceiver {
           const event = await events.receive();
           if (event.type === 'disconnect') {
             settle();
+            if (!this.stopping) this.metrics.peer('zmq', false, 'reconnecting');
             abandoned = setTimeout(giveUp, RECONNECT_GRACE_MS);
-          } else if (event.type === 'connect:retry' || event.type === 'connect') {
+          } else if (event.type === 'connect') {
+            settle();
+            if (!this.stopping) this.metrics.peer('zmq', true, 'connected');
+          } else if (event.type === 'connect:retry') {
             settle();
           }
         }
@@ -177,6 +191,7 @@ export class ZmqReceiver {
     const bytes = frames.reduce((n, f) => n + f.length, 0);
     if (bytes > max) {
       this.counters.oversize++;
+      this.metrics.dropped('oversize');
       this.limited('warn', 'oversize', 'Skipping an over-size ZeroMQ message', { source: where, bytes, max_message_size: max, dropped_total: this.counters.oversize });
       return undefined;
     }
@@ -186,6 +201,7 @@ export class ZmqReceiver {
     if (split) {
       if (split.topic !== ZMQ_TOPIC) {
         this.counters.other_topic++;
+        this.metrics.dropped('filtered');
         this.logger.debug('Ignoring ZeroMQ message with another topic', { source: where, topic: split.topic.slice(0, 100) });
         return undefined;
       }
@@ -195,6 +211,7 @@ export class ZmqReceiver {
       payload = frames[1].toString('utf8');
     } else {
       this.counters.malformed++;
+      this.metrics.dropped('invalid');
       this.limited('error', 'malformed', 'Skipping ZeroMQ message that is not "<topic> <json>"', { source: where, text: text.slice(0, 200), dropped_total: this.counters.malformed });
       return undefined;
     }
@@ -224,16 +241,8 @@ export class ZmqReceiver {
     }
   }
 
-  /** At most one line per cause every LOG_EVERY_MS; the lines in between are counted in the next one. */
   private limited(level: 'warn' | 'error', cause: string, message: string, meta: Record<string, unknown>): void {
-    const now = Date.now();
-    const last = this.lastLine.get(cause);
-    if (last && now - last.at < LOG_EVERY_MS) {
-      last.unlogged++;
-      return;
-    }
-    this.lastLine.set(cause, { at: now, unlogged: 0 });
-    this.logger[level](message, last?.unlogged ? { ...meta, not_logged_since_last_line: last.unlogged } : meta);
+    this.limiter[level](cause, message, meta);
   }
 
   async stop(): Promise<void> {
