@@ -84,7 +84,7 @@ export interface StoreStats {
 }
 
 export class StoreDatabase {
-  /** Positional parameters: binding seven named ones from an object cost ~2 µs more per row (docs/benchmarks.md). */
+  /** Positional parameters: binding seven named ones from an object was up to ~3 µs dearer per row (bench/src/store-upsert.ts). */
   private readonly upsert: Statement<UpsertParams>;
   private readonly upsertMany: (rows: readonly ObjectRow[]) => number;
 
