@@ -87,6 +87,10 @@ describe('metrics end to end: MISP ZeroMQ → bus → zmq app', () => {
       pub!.send(frame(notification({ uuid: probe, value: 'probe.example', tags: RED }))).catch(() => undefined);
       return seen.has(`indicator--${probe}`);
     }, 15_000, 50);
+    // One connection per hop keeps the order: once this one is through, so are the extra probes.
+    const sync = uuid();
+    await pub.send(frame(notification({ uuid: sync, value: 'sync.example', tags: RED })));
+    await waitFor('the sync notification', () => seen.has(`indicator--${sync}`));
     await waitFor('/readyz 200', async () => (await readyz()).status === 200);
     const before = await scrape();
     expect(value(before, 'threatbus_peer_up', { plugin: 'misp', peer: 'zmq' })).toBe(1);
