@@ -97,6 +97,8 @@ describe('npm pack → npm install → threatbus', () => {
     expect(broken).toEqual([]);
   });
 
+  // A fresh dist: files of deleted sources must not ride along in a tarball.
+  const PREPACK = `node -e "require('fs').rmSync('dist', { recursive: true, force: true })" && tsc -b`;
   test('the packages declare prepack, the core as a peer, and the core range in the plugin manifest', () => {
     for (const p of packed) {
       const pkg = JSON.parse(readFileSync(join(work, 'unpacked', p.name, 'package', 'package.json'), 'utf8')) as {
@@ -106,7 +108,7 @@ describe('npm pack → npm install → threatbus', () => {
         peerDependencies?: Record<string, string>;
         optionalDependencies?: Record<string, string>;
       };
-      expect({ name: p.name, prepack: pkg.scripts?.prepack }).toEqual({ name: p.name, prepack: 'tsc -b' });
+      expect({ name: p.name, prepack: pkg.scripts?.prepack }).toEqual({ name: p.name, prepack: PREPACK });
       if (pkg.threatbus) {
         expect({ name: p.name, core: pkg.threatbus.core, peer: pkg.peerDependencies?.threatbus, dep: pkg.dependencies?.threatbus }).toEqual({ name: p.name, core: '^0.1.0', peer: '^0.1.0', dep: undefined });
       }
