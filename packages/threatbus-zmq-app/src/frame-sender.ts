@@ -83,8 +83,7 @@ export class FrameSender {
 
   forget(sub: Subscription): void {
     this.ready.delete(sub);
-    if (sub.backoff) clearTimeout(sub.backoff);
-    sub.backoff = undefined;
+    sub.cancelBackoff();
   }
 
   stop(): void {
@@ -103,7 +102,7 @@ export class FrameSender {
             continue;
           }
           for (let n = 0; n < BATCH; n++) {
-            const frame = sub.pending ?? this.nextFrame(sub);
+            const frame = sub.pendingFrame ?? this.nextFrame(sub);
             if (frame === undefined) {
               this.ready.delete(sub);
               break;
@@ -113,18 +112,15 @@ export class FrameSender {
             } catch (e) {
               if (this.stopped) return;
               if (isEagain(e)) {
-                sub.pending = frame;
-                this.backOff(sub);
+                this.backOff(sub, frame);
               } else {
                 // Not retriable (socket state): drop this frame, keep going.
-                sub.pending = undefined;
                 sub.frameDone();
                 this.metrics?.dropped('error');
                 this.limited.error('sender.send', 'Could not publish a frame; dropped it', { p2p_topic: sub.p2pTopic, error: e });
               }
               break;
             }
-            sub.pending = undefined;
             sub.frameDone();
             this.sent++;
             this.metrics?.messageOut(frameType(frame, sub.p2pTopic.length));
@@ -183,13 +179,11 @@ export class FrameSender {
     }
   }
 
-  private backOff(sub: Subscription): void {
+  /** ZeroMQ refused `frame`: `sub` keeps it and waits, doubling the wait while refusals go on. */
+  private backOff(sub: Subscription, frame: string): void {
     this.ready.delete(sub);
     const delay = Math.min(MAX_BACKOFF_MS, (this.backoffMs.get(sub) ?? MIN_BACKOFF_MS / 2) * 2);
     this.backoffMs.set(sub, delay);
-    sub.backoff = setTimeout(() => {
-      sub.backoff = undefined;
-      this.wake(sub);
-    }, delay);
+    sub.frameRefused(frame, delay);
   }
 }

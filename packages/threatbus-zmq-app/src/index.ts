@@ -1,6 +1,6 @@
 /**
- * threatbus-zmq-app: the ZeroMQ app plugin (config key `plugins.apps.zmq`)
- * and a client library for apps speaking its protocol.
+ * threatbus-zmq-app: the ZeroMQ app plugin (config key `plugins.apps.zmq`).
+ * The client library for apps speaking its protocol is `threatbus-zmq-app/client`.
  */
 import { defineAppPlugin } from 'threatbus';
 import { configSchema } from './config';
@@ -17,12 +17,7 @@ export const plugin = defineAppPlugin<ZmqAppConfig>({
 });
 export default plugin;
 
-export { ZmqApp } from './plugin';
-export type { BoundPorts } from './plugin';
-export { configSchema } from './config';
+// The instance type (`bus.plugin<ZmqApp>('zmq')`, e.g. to read its bound ports) and the config types.
+export type { ZmqApp, BoundPorts } from './plugin';
 export type { ZmqAppConfig } from './config';
-export * from './protocol';
-export { decodeInboundFrame } from './inbound';
-export type { InboundResult } from './inbound';
-export * from './client';
-export * from './curve';
+export type { CurveConfig } from './curve/config';

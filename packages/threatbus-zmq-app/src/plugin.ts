@@ -180,7 +180,7 @@ export class ZmqApp implements AppPlugin {
     metrics.subscribers(() => registry.size);
     metrics.queueDepth(() => {
       let n = 0;
-      for (const s of registry.all()) n += s.queue.size + (s.pending === undefined ? 0 : 1);
+      for (const s of registry.all()) n += s.queue.size + (s.pendingFrame === undefined ? 0 : 1);
       return n;
     });
     const ports = (this.ports = { manage: portOf(manage.lastEndpoint), pub: portOf(pub.lastEndpoint), sub: portOf(sub.lastEndpoint) });

@@ -3,7 +3,7 @@
  * silent apps, and forwarding snapshot requests to apps (§6).
  */
 import { randomBytes } from 'node:crypto';
-import type { AppBus, Logger, SnapshotRequest, Subscriber } from 'threatbus';
+import type { AppBus, Logger, MessageSubscriber, SnapshotRequest } from 'threatbus';
 import { newP2pTopic } from './protocol';
 import { Subscription } from './subscription';
 
@@ -62,15 +62,10 @@ export class SubscriptionRegistry {
       }
     } catch (e) {
       for (const topic of done) this.bus.unsubscribe(topic, sub);
+      sub.remove();
       throw e;
     }
     this.byP2p.set(p2p, sub);
-    // Apps whose SUB socket subscribes to a shorter prefix never "join"; start sending at the deadline.
-    sub.joinTimer = setTimeout(() => {
-      sub.joinTimer = undefined;
-      this.wake(sub);
-    }, this.options.joinTimeoutMs);
-    sub.joinTimer.unref();
     this.logger.info(`Received subscription for topic ${topics.join(', ')}, snapshot ${snapshotDays} days`, { p2p_topic: p2p });
     return sub;
   }
@@ -80,15 +75,9 @@ export class SubscriptionRegistry {
     const sub = this.byP2p.get(p2pTopic);
     if (!sub) return false;
     this.byP2p.delete(p2pTopic);
-    sub.removed = true;
-    if (sub.joinTimer) clearTimeout(sub.joinTimer);
     for (const topic of sub.topics) this.bus.unsubscribe(topic, sub);
-    const discarded = sub.queue.size + (sub.pending === undefined ? 0 : 1);
+    const discarded = sub.remove();
     if (discarded > 0) this.options.onDropped?.('peer_down', discarded);
-    sub.queue.clear();
-    sub.queue.close();
-    sub.pending = undefined;
-    sub.frameDone();
     this.onRemove(sub);
     if (!quiet) this.logger.info(`Removed subscription ${p2pTopic} (${reason})`, { topics: sub.topics.join(','), discarded_messages: discarded });
     return true;
@@ -98,7 +87,7 @@ export class SubscriptionRegistry {
   heartbeat(p2pTopic: string): boolean {
     const sub = this.byP2p.get(p2pTopic);
     if (!sub) return false;
-    sub.lastSeen = this.now();
+    sub.touch(this.now());
     return true;
   }
 
@@ -110,11 +99,8 @@ export class SubscriptionRegistry {
   appSocket(p2pTopic: string, joined: boolean): void {
     const sub = this.byP2p.get(p2pTopic);
     if (!sub) return;
-    sub.lastSeen = this.now();
-    sub.sockets = Math.max(0, sub.sockets + (joined ? 1 : -1));
-    sub.join = sub.sockets > 0 ? 'joined' : 'left';
     this.logger.debug(joined ? 'App connected to its p2p topic' : 'App disconnected from its p2p topic', { p2p_topic: p2pTopic });
-    if (joined) this.wake(sub);
+    sub.appSocket(joined, this.now());
   }
 
   /**
@@ -141,7 +127,7 @@ export class SubscriptionRegistry {
    * Forward a snapshot request to every subscription except the requester's
    * (spec §6): any of those apps may answer with envelopes.
    */
-  forwardSnapshotRequest(request: SnapshotRequest, requester: Subscriber | undefined): number {
+  forwardSnapshotRequest(request: SnapshotRequest, requester: MessageSubscriber | undefined): number {
     let n = 0;
     for (const sub of this.byP2p.values()) {
       if (sub === requester) continue;
@@ -153,10 +139,7 @@ export class SubscriptionRegistry {
 
   /** The publishing socket was replaced: no app is connected to the new one yet. */
   allSocketsLost(): void {
-    for (const sub of this.byP2p.values()) {
-      sub.sockets = 0;
-      if (sub.join === 'joined') sub.join = 'left';
-    }
+    for (const sub of this.byP2p.values()) sub.socketsLost();
   }
 
   removeAll(reason: string): void {

@@ -115,7 +115,7 @@ test('subscriptions of silent apps expire; a connected app keeps its subscriptio
     await t.started.bus.publish(indicator(1));
     await waitFor('expiry', () => t.app.registry!.get(silent.topic as string) === undefined);
     expect(await requestJson(t.manage, { action: 'heartbeat', topic: silent.topic })).toEqual({ status: 'error' });
-    expect(t.started.bus.router.subscribersOf('stix2/indicator')).toHaveLength(1);
+    expect(t.started.subscribersOf('stix2/indicator')).toHaveLength(1);
     await sleep(400);
     expect(await requestJson(t.manage, { action: 'heartbeat', topic: c.p2pTopic })).toEqual({ status: 'success' });
   } finally {

@@ -6,7 +6,9 @@
  */
 import fc from 'fast-check';
 import { recordingLogger } from 'threatbus/testing';
-import { decodeAppFrame, decodeInboundFrame, ManagementRequestError, parseManagementRequest } from '../src';
+import { decodeAppFrame } from '../src/client/decode';
+import { decodeInboundFrame } from '../src/inbound';
+import { ManagementRequestError, parseManagementRequest } from '../src/protocol';
 import { LogLimiter } from 'threatbus';
 import { ManagementHandler } from '../src/management';
 import { SubscriptionRegistry } from '../src/registry';

@@ -5,8 +5,7 @@ import type { Indicator, Sighting, Message, Subscriber as BusSubscriber } from '
 import { recordingLogger, sleep, startTestBus, waitFor } from 'threatbus/testing';
 import type { RecordingLogger, TestBus as KitTestBus } from 'threatbus/testing';
 import zmqPlugin from '../src';
-import type { ZmqApp } from '../src';
-import type { BoundPorts, ZmqAppConfig } from '../src';
+import type { BoundPorts, ZmqApp, ZmqAppConfig } from '../src';
 
 export interface TestBus {
   started: KitTestBus;

@@ -31,7 +31,7 @@ interface Running<P> {
 }
 
 export class ThreatBus implements AppBus {
-  readonly router: TopicRouter;
+  private readonly router: TopicRouter;
   private readonly snapshots: SnapshotCoordinator;
   private readonly deliveries = new DeliveryTracker();
   private backbones: Running<BackbonePlugin>[] = [];

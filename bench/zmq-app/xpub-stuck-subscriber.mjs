@@ -1,5 +1,5 @@
 // Why the zmq app's XPUB is in manual mode (docs/reliability.md, "Hostile input and limits"): a SUB on the empty prefix
-// that never reads, one normal SUB, 40,000 frames of ~640 bytes, pub_hwm 1000. Run: node packages/threatbus-zmq-app/bench/xpub-stuck-subscriber.mjs [manual]
+// that never reads, one normal SUB, 40,000 frames of ~640 bytes, pub_hwm 1000. Run: node bench/zmq-app/xpub-stuck-subscriber.mjs [manual]
 // automatic: the sender is refused (EAGAIN) once the stuck pipe is full; it gives up after 10 s.
 import { XPublisher, Subscriber } from 'zeromq';
 const manual = process.argv[2] === 'manual';
