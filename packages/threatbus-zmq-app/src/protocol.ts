@@ -6,7 +6,7 @@
  * Everything here is pure (no sockets), so it is tested directly against the
  * spec's vectors.
  */
-import { pythonJsonStringify, Topic } from 'threatbus';
+import { ErrorCode, ThreatBusError, pythonJsonStringify, Topic } from 'threatbus';
 
 /** Topic prefixes the plugin's SUB socket listens to (apps → bus). */
 export const INBOUND_STIX_PREFIX = 'stix2/';
@@ -46,13 +46,13 @@ export type ManagementRequest =
   | { action: 'heartbeat'; p2pTopic: string };
 
 /** Why a request was refused; `reply` is what the original answered in that case. */
-export class ManagementRequestError extends Error {
+export class ManagementRequestError extends ThreatBusError {
   override readonly name = 'ManagementRequestError';
   constructor(
     message: string,
     readonly reply: 'error' | 'unknown request',
   ) {
-    super(message);
+    super(ErrorCode.REQUEST_INVALID, message);
   }
 }
 
