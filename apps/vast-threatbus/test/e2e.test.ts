@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageType } from 'threatbus';
+import { metricValue } from 'threatbus/testing';
 import { ThreatBusClient } from 'threatbus-zmq-app/client';
 import { FakeVast, TestBus, ECHO, indicator, startApp, testConfig, waitFor } from './harness';
 
@@ -301,4 +302,29 @@ test('Threat Bus down at start: subscription is retried until the bus is up', as
   await waitFor('subscription once the bus is up', () => started.app.subscriptions === 1, 15_000);
   await bus.publish(indicator(EVIL));
   await waitFor('sighting', () => bus!.sightings.length === 1, 10_000);
+});
+
+// The Prometheus endpoint (docs/observability.md): scraped over HTTP after real traffic, /readyz following VAST and the bus.
+test('/metrics counts indicators and retro matches; /readyz waits for VAST and Threat Bus', async () => {
+  vast.setResults({ [EVIL_QUERY]: [{ ts: '2021-05-04T15:15:51.919', uid: 'C1', query: 'evil.com' }] });
+  const { app } = run({ metrics: { interval: 0, filename: 'unused.log', endpoint: { enabled: true, host: '127.0.0.1', port: 0 } } });
+  await waitFor('subscription', () => app.subscriptions === 1, 10_000);
+  await waitFor('the endpoint', () => app.prometheus.address !== undefined);
+  const base = `http://127.0.0.1:${app.prometheus.address!.port}`;
+  const ready = await fetch(`${base}/readyz`);
+  expect(ready.status).toBe(200);
+  expect(await ready.json()).toEqual({ vast: 'vast, threatbus connected' });
+
+  await bus!.publish(indicator("[domain-name:value = 'evil.com']"));
+  await waitFor('a sighting', () => bus!.sightings.length === 1, 10_000);
+  await waitFor('the retro query counted', async () => (await metricValue(app.prometheus.bus, 'threatbus_vast_retro_queries_total')) === 1);
+  const text = await (await fetch(`${base}/metrics`)).text();
+  expect(text).toMatch(/^threatbus_vast_added_iocs_total\{plugin="vast"\} 1$/m);
+  expect(text).toMatch(/^threatbus_vast_retro_matches_total\{plugin="vast"\} 1$/m);
+  expect(text).toMatch(/^threatbus_peer_up\{plugin="vast",peer="threatbus"\} 1$/m);
+  expect(text).toContain('process_resident_memory_bytes');
+
+  await bus!.close();
+  bus = undefined;
+  await waitFor('the bus lost', async () => (await fetch(`${base}/readyz`)).status === 503, 20_000);
 });
